@@ -1,0 +1,133 @@
+"""The `recertbot` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from faq.kb import KnowledgeBaseError
+
+
+def _dialogue():
+    from bot.dialogue import Dialogue
+
+    return Dialogue()
+
+
+def cmd_chat(args) -> int:
+    from bot.terminal import chat
+
+    chat(_dialogue(), intro=getattr(args, "intro", ""))
+    return 0
+
+
+def reply_json(question: str, reply) -> dict:
+    return {
+        "question": question,
+        "kind": reply.kind,
+        "entry": reply.entry,
+        "score": reply.score,
+        "text": reply.text,
+        "suggestions": list(reply.suggestions),
+    }
+
+
+def cmd_ask(args) -> int:
+    from bot.dialogue import ChatState
+    from bot.terminal import format_reply
+
+    dialogue = _dialogue()
+    if args.question:
+        questions = [" ".join(args.question)]
+    elif args.json:
+        questions = (line.rstrip("\n") for line in sys.stdin)
+    else:
+        print("recertbot ask: give a question, or --json to read one question a line from standard input",
+              file=sys.stderr)
+        return 2
+    for q in questions:
+        reply = dialogue.reply(q, ChatState())
+        if args.json:
+            print(json.dumps(reply_json(q, reply), ensure_ascii=False), flush=True)
+        else:
+            print(format_reply(reply))
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from bot import evaluate
+
+    try:
+        cases = evaluate.load_cases(args.file)
+    except evaluate.EvalFileError as exc:
+        print(f"recertbot eval: {exc}", file=sys.stderr)
+        return 2
+    outcomes = evaluate.run(_dialogue(), cases)
+    for o in outcomes:
+        if not o.passed:
+            text = " ".join(o.reply.text.split())
+            print(f"FAIL [{o.case.kind_group}] {o.case.q!r}: {o.why}\n     got {o.reply.kind}"
+                  f" ({o.reply.entry}, {o.reply.score}): {text[:300]}")
+    summary = evaluate.summary(outcomes)
+    for group, (ok, n) in sorted(summary.items(), key=lambda kv: (kv[0] == "all", kv[0])):
+        print(f"{group:>12}: {ok}/{n} = {ok / n:.1%}")
+    ok, n = summary["all"]
+    if n and ok / n < args.min:
+        print(f"below --min {args.min:.0%}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_lint(args) -> int:
+    from faq.kb import load
+    from faq.lint import confusable_pairs
+    from faq.matcher import Matcher
+
+    kb = load()
+    pairs = confusable_pairs(Matcher(kb))
+    for p in pairs:
+        print(f"confusable: {p.entry!r} phrasing {p.phrasing!r} scores {p.own_score} there and {p.other_score} for {p.other!r}")
+    print(f"{len(kb.entries)} entries, {sum(len(e.phrasings) for e in kb.entries.values())} phrasings, "
+          f"{len(pairs)} confusable pairs")
+    return 1 if pairs else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="recertbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("chat", help="chat in the terminal")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("ask", help="print the reply to one question")
+    p.add_argument("question", nargs="*")
+    p.add_argument("--json", action="store_true", help="one JSON object a line; with no question, read stdin")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="score the bot on an eval file")
+    p.add_argument("file")
+    p.add_argument("--min", type=float, default=0.0, help="exit 1 when overall accuracy is below this (0-1)")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("faq", help="knowledge-base tools")
+    faq_sub = p.add_subparsers(dest="faq_command", required=True)
+    lint = faq_sub.add_parser("lint", help="validate the knowledge base and list confusable entries")
+    lint.set_defaults(func=cmd_lint)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func = getattr(args, "func", None) or cmd_chat
+    try:
+        return func(args)
+    except KnowledgeBaseError as exc:
+        print(f"recertbot: knowledge base error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

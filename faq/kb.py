@@ -1,0 +1,276 @@
+"""Loading and validating the knowledge base: entries, rules, facts and sources from faq/data.
+
+Everything is checked at load, and a bad file stops start-up with one `KnowledgeBaseError` that names
+the file and the entry. Answer templates are rendered once here, from the rules, so a template error
+is a load error and never a runtime one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+import jinja2
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+DATA_DIR = Path(__file__).parent / "data"
+CREDENTIAL_IDS = ("CMA", "NHA", "RMA", "NCMA")
+Credential = Literal["CMA", "NHA", "RMA", "NCMA"]
+
+
+class KnowledgeBaseError(Exception):
+    """One problem in the knowledge base, said in one line."""
+
+    def __init__(self, file: Path | str, message: str, entry: str | None = None):
+        self.file, self.entry, self.message = str(file), entry, message
+        where = f"{self.file}: entry '{entry}'" if entry else self.file
+        super().__init__(f"{where}: {message}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EntrySpec(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)
+    credentials: list[Credential]
+    topics: list[str] = []
+    question: str = Field(min_length=5)
+    phrasings: list[str] = Field(min_length=3)
+    answer: str = Field(min_length=10)
+    short: str | None = None
+    facts: list[str]
+    related: list[str] = []
+    decline: bool = False
+
+
+class SourceSpec(_Strict):
+    name: str
+    url: str | None
+
+
+class FactSpec(_Strict):
+    status: Literal["seed+official", "official", "seed-corrected", "seed", "unverified"]
+    sources: list[str]
+
+
+class RuleSpec(_Strict):
+    value: int | str
+    fact: str
+
+
+class CredentialSpec(_Strict):
+    label: str
+    body: str
+    markers: list[str] = Field(min_length=1)
+
+
+class SynonymSpec(_Strict):
+    anchors: list[str] = Field(min_length=1)
+    phrases: dict[str, str]
+    words: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    name: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One FAQ entry with its answer already rendered from the rules."""
+
+    id: str
+    credentials: tuple[str, ...]
+    topics: tuple[str, ...]
+    question: str
+    phrasings: tuple[str, ...]
+    answer: str
+    short: str | None
+    facts: tuple[str, ...]
+    sources: tuple[Source, ...]
+    related: tuple[str, ...]
+    decline: bool
+    file: str
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    entries: MappingProxyType  # id -> Entry, in file order
+    rules: MappingProxyType  # group -> name -> value
+    rule_facts: MappingProxyType  # "group.name" -> fact id
+    facts: MappingProxyType  # fact id -> FactSpec
+    sources: MappingProxyType  # source id -> Source
+    credentials: MappingProxyType  # credential id -> CredentialSpec
+    synonyms: SynonymSpec
+    stopwords: frozenset[str]
+
+    def rule(self, group: str, name: str) -> Any:
+        return self.rules[group][name]
+
+    def template_context(self) -> dict[str, Any]:
+        return {"r": self.rules, "c": self.credentials}
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise KnowledgeBaseError(path, "file is missing") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark else ""
+        raise KnowledgeBaseError(path, f"is not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"]) or "entry"
+    return f"{field}: {err['msg']}"
+
+
+def _parse_map(path: Path, model: type[_Strict]) -> dict[str, Any]:
+    raw = _read_yaml(path)
+    if not isinstance(raw, dict):
+        raise KnowledgeBaseError(path, "must be a mapping of id to fields")
+    parsed = {}
+    for key, value in raw.items():
+        try:
+            parsed[str(key)] = model.model_validate(value)
+        except ValidationError as exc:
+            raise KnowledgeBaseError(path, _first_error(exc), str(key)) from None
+    return parsed
+
+
+_jinja = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+
+
+def _render(path: Path, entry_id: str, field: str, source: str, context: dict[str, Any]) -> str:
+    try:
+        return _jinja.from_string(source).render(context).strip()
+    except jinja2.TemplateError as exc:
+        raise KnowledgeBaseError(path, f"{field} template: {exc}", entry_id) from None
+
+
+def load(data_dir: Path | str = DATA_DIR) -> KnowledgeBase:
+    """Load and check the whole knowledge base; raise KnowledgeBaseError on the first problem."""
+    data_dir = Path(data_dir)
+    sources = {
+        sid: Source(sid, spec.name, spec.url)
+        for sid, spec in _parse_map(data_dir / "sources.yaml", SourceSpec).items()
+    }
+    facts = _parse_map(data_dir / "facts.yaml", FactSpec)
+    for fid, fact in facts.items():
+        for sid in fact.sources:
+            if sid not in sources:
+                raise KnowledgeBaseError(data_dir / "facts.yaml", f"unknown source id '{sid}'", fid)
+
+    credentials = _parse_map(data_dir / "credentials.yaml", CredentialSpec)
+    if set(credentials) != set(CREDENTIAL_IDS):
+        raise KnowledgeBaseError(data_dir / "credentials.yaml", f"must define exactly {', '.join(CREDENTIAL_IDS)}")
+
+    rules_path = data_dir / "rules.yaml"
+    raw_rules = _read_yaml(rules_path)
+    if not isinstance(raw_rules, dict):
+        raise KnowledgeBaseError(rules_path, "must be a mapping of groups")
+    rules: dict[str, dict[str, Any]] = {}
+    rule_facts: dict[str, str] = {}
+    for group, items in raw_rules.items():
+        if not isinstance(items, dict):
+            raise KnowledgeBaseError(rules_path, "must be a mapping of rule names", group)
+        for name, value in items.items():
+            key = f"{group}.{name}"
+            try:
+                spec = RuleSpec.model_validate(value)
+            except ValidationError as exc:
+                raise KnowledgeBaseError(rules_path, _first_error(exc), key) from None
+            if spec.fact not in facts:
+                raise KnowledgeBaseError(rules_path, f"unknown fact id '{spec.fact}'", key)
+            if facts[spec.fact].status == "unverified":
+                raise KnowledgeBaseError(rules_path, f"rests on unverified fact '{spec.fact}'", key)
+            rules.setdefault(group, {})[name] = spec.value
+            rule_facts[key] = spec.fact
+
+    syn_path = data_dir / "synonyms.yaml"
+    try:
+        synonyms = SynonymSpec.model_validate(_read_yaml(syn_path))
+    except ValidationError as exc:
+        raise KnowledgeBaseError(syn_path, _first_error(exc)) from None
+    stop_path = data_dir / "stopwords.yaml"
+    stopwords = _read_yaml(stop_path)
+    if not isinstance(stopwords, list):
+        raise KnowledgeBaseError(stop_path, "must be a list of words")
+
+    context = {"r": rules, "c": credentials}
+    entries: dict[str, Entry] = {}
+    specs: list[tuple[Path, EntrySpec]] = []
+    for path in sorted((data_dir / "entries").glob("*.yaml")):
+        raw = _read_yaml(path)
+        if not isinstance(raw, list):
+            raise KnowledgeBaseError(path, "must be a list of entries")
+        for i, item in enumerate(raw):
+            label = item.get("id") if isinstance(item, dict) else None
+            try:
+                spec = EntrySpec.model_validate(item)
+            except ValidationError as exc:
+                raise KnowledgeBaseError(path, _first_error(exc), str(label or f"#{i + 1}")) from None
+            if spec.id in entries or any(s.id == spec.id for _, s in specs):
+                raise KnowledgeBaseError(path, "duplicate id", spec.id)
+            specs.append((path, spec))
+            entries[spec.id] = None  # type: ignore[assignment]  # reserve the id; filled below
+
+    all_ids = set(entries)
+    for path, spec in specs:
+        entries[spec.id] = _build_entry(path, spec, all_ids, facts, sources, context)
+    if not entries:
+        raise KnowledgeBaseError(data_dir / "entries", "holds no entries")
+
+    return KnowledgeBase(
+        entries=MappingProxyType(entries),
+        rules=MappingProxyType({g: MappingProxyType(v) for g, v in rules.items()}),
+        rule_facts=MappingProxyType(rule_facts),
+        facts=MappingProxyType(facts),
+        sources=MappingProxyType(sources),
+        credentials=MappingProxyType(credentials),
+        synonyms=synonyms,
+        stopwords=frozenset(str(w) for w in stopwords),
+    )
+
+
+def _build_entry(path, spec: EntrySpec, all_ids, facts, sources, context) -> Entry:
+    for fid in spec.facts:
+        if fid not in facts:
+            raise KnowledgeBaseError(path, f"unknown fact id '{fid}'", spec.id)
+    if not spec.decline and not spec.facts:
+        raise KnowledgeBaseError(path, "an answer must cite at least one fact", spec.id)
+    for rid in spec.related:
+        if rid not in all_ids:
+            raise KnowledgeBaseError(path, f"unknown related id '{rid}'", spec.id)
+        if rid == spec.id:
+            raise KnowledgeBaseError(path, "is related to itself", spec.id)
+    if spec.topics and not spec.short:
+        raise KnowledgeBaseError(path, "an entry with topics needs a short answer", spec.id)
+    cited: dict[str, Source] = {}
+    for fid in spec.facts:
+        for sid in facts[fid].sources:
+            cited.setdefault(sid, sources[sid])
+    return Entry(
+        id=spec.id,
+        credentials=tuple(spec.credentials),
+        topics=tuple(spec.topics),
+        question=spec.question,
+        phrasings=tuple(spec.phrasings),
+        answer=_render(path, spec.id, "answer", spec.answer, context),
+        short=_render(path, spec.id, "short", spec.short, context) if spec.short else None,
+        facts=tuple(spec.facts),
+        sources=tuple(cited.values()),
+        related=tuple(spec.related),
+        decline=spec.decline,
+        file=str(path),
+    )

@@ -1,0 +1,90 @@
+"""Turning a question as typed into canonical content tokens and the credentials it names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from faq.kb import KnowledgeBase
+
+# Enough words for any real question; a pasted essay is cut here so one message cannot cost much.
+MAX_TOKENS = 60
+# A misspelt word is corrected to a known one only when this close (rapidfuzz ratio, 0-100), and only
+# for words long enough that one slip still leaves them recognisable.
+TYPO_CUTOFF = 84
+TYPO_MIN_LEN = 4
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_CRED_PREFIX = "@"
+
+
+@dataclass(frozen=True)
+class Normalized:
+    tokens: tuple[str, ...]  # canonical content words, stop words and credential names removed, in order
+    credentials: frozenset[str]
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII words separated by single spaces."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    text = text.replace("'", "")
+    return " ".join(_NON_WORD.sub(" ", text).split()[:MAX_TOKENS])
+
+
+class Normalizer:
+    def __init__(self, kb: KnowledgeBase, extra_vocabulary: set[str] = frozenset()):
+        self._stop = kb.stopwords
+        self._words = {fold(k): v for k, v in kb.synonyms.words.items()}
+        phrases = {fold(k): v for k, v in kb.synonyms.phrases.items()}
+        for cid, spec in kb.credentials.items():
+            for marker in spec.markers:
+                phrases[fold(marker)] = _CRED_PREFIX + cid
+        # Longest first, so "certified clinical medical assistant" wins over "certified medical assistant".
+        ordered = sorted(phrases, key=len, reverse=True)
+        self._phrases = phrases
+        self._phrase_re = re.compile(r"\b(" + "|".join(re.escape(p) for p in ordered) + r")\b")
+        vocab = set(extra_vocabulary) | set(self._stop) | set(self._words)
+        for p in phrases:
+            vocab.update(p.split())
+        self._vocab = frozenset(vocab)
+        self._typo_choices = sorted(w for w in vocab if len(w) >= TYPO_MIN_LEN)
+        self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        return self._vocab
+
+    def _correct_uncached(self, word: str) -> str:
+        if word in self._vocab or len(word) < TYPO_MIN_LEN or word.isdigit():
+            return word
+        best = process.extractOne(word, self._typo_choices, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+        return best[0] if best else word
+
+    def _canonical(self, word: str) -> str:
+        word = self._words.get(word, word)
+        # Plurals the synonym map does not list: "courses" -> "course" when the singular is known.
+        if word.endswith("s") and not word.endswith("ss") and len(word) > 4 and word[:-1] in self._vocab:
+            word = self._words.get(word[:-1], word[:-1])
+        return word
+
+    def __call__(self, text: str) -> Normalized:
+        words = [self._correct(w) for w in fold(text).split()]
+        joined = self._phrase_re.sub(lambda m: self._phrases[m.group(1)], " ".join(words))
+        tokens: list[str] = []
+        credentials: set[str] = set()
+        for word in joined.split():
+            if word.startswith(_CRED_PREFIX):
+                credentials.add(word[1:])
+                continue
+            if word in self._stop or word.isdigit():
+                continue
+            canon = self._canonical(word)
+            if canon.startswith(_CRED_PREFIX):
+                credentials.add(canon[1:])
+            elif canon not in self._stop and canon not in tokens:
+                tokens.append(canon)
+        return Normalized(tuple(tokens), frozenset(credentials))
