@@ -11,8 +11,10 @@ from faq.kb import KnowledgeBaseError
 
 def _dialogue():
     from bot.dialogue import Dialogue
+    from bot.settings import Settings
+    from faq.kb import load
 
-    return Dialogue()
+    return Dialogue(load(Settings().kb_dir))
 
 
 def cmd_chat(args) -> int:
@@ -80,12 +82,11 @@ def cmd_eval(args) -> int:
 
 
 def cmd_lint(args) -> int:
-    from faq.kb import load
     from faq.lint import confusable_pairs
-    from faq.matcher import Matcher
 
-    kb = load()
-    pairs = confusable_pairs(Matcher(kb))
+    dialogue = _dialogue()
+    kb = dialogue.kb
+    pairs = confusable_pairs(dialogue.matcher)
     for p in pairs:
         print(f"confusable: {p.entry!r} phrasing {p.phrasing!r} scores {p.own_score} there and {p.other_score} for {p.other!r}")
     print(f"{len(kb.entries)} entries, {sum(len(e.phrasings) for e in kb.entries.values())} phrasings, "

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from bot.render import render
+from bot.render import pick_sources, render
 from faq.kb import Entry, KnowledgeBase
 from faq.kb import load as load_kb
 from faq.matcher import Decision, Matcher
@@ -113,12 +113,12 @@ class Dialogue:
         if d.kind == "answer":
             return self._answer(d.entry, score, state)
         if d.kind == "merge":
-            sources = [s for e in d.merged for s in e.sources]
+            sources = [pick_sources(e.sources, 1)[0] for e in d.merged if e.sources]
             text = render("merged", self.kb, entries=d.merged, sources=sources)
             return self._offer("answer", text, d.merged, score, state, entry_id=f"topic:{d.topic}")
         if d.kind == "clarify":
             questions = [e.question for e in d.suggestions]
             return self._offer("clarify", render("clarify", questions=questions, intro=None),
                                d.suggestions, score, state)
-        return Reply("decline", render("decline", entry=d.entry, questions=[]),
+        return Reply("decline", render("decline", entry=d.entry),
                      entry=d.entry.id if d.entry else None, score=score)

@@ -19,18 +19,18 @@ _env = jinja2.Environment(
 )
 
 
-def sources_line(sources: Iterable[Source]) -> str:
-    chosen = pick_sources(sources)
+def sources_line(sources: Iterable[Source], limit: int = MAX_SOURCES) -> str:
+    chosen = pick_sources(sources, limit)
     if not chosen:
         return ""
     parts = [f"{s.name} — {s.url}" if s.url else s.name for s in chosen]
     return ("Source: " if len(parts) == 1 else "Sources: ") + "; ".join(parts)
 
 
-def pick_sources(sources: Iterable[Source]) -> list[Source]:
+def pick_sources(sources: Iterable[Source], limit: int = MAX_SOURCES) -> list[Source]:
     unique = list(dict.fromkeys(sources))
     official = [s for s in unique if s.id != "SEED"]
-    return (official or unique)[:MAX_SOURCES]
+    return (official or unique)[:limit]
 
 
 def render(name: str, kb: KnowledgeBase | None = None, **context) -> str:

@@ -70,6 +70,7 @@ class CredentialSpec(_Strict):
 
 class SynonymSpec(_Strict):
     anchors: list[str] = Field(min_length=1)
+    strong_anchors: list[str] = Field(min_length=1)
     phrases: dict[str, str]
     words: dict[str, str]
 
@@ -206,6 +207,9 @@ def load(data_dir: Path | str = DATA_DIR) -> KnowledgeBase:
     stopwords = _read_yaml(stop_path)
     if not isinstance(stopwords, list):
         raise KnowledgeBaseError(stop_path, "must be a list of words")
+    for word in stopwords:
+        if not isinstance(word, str):  # YAML reads bare on/off/yes/no as booleans
+            raise KnowledgeBaseError(stop_path, f"{word!r} is not a word: put it in quotes")
 
     context = {"r": rules, "c": credentials}
     entries: dict[str, Entry] = {}

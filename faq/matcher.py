@@ -19,11 +19,16 @@ from faq.kb import Entry, KnowledgeBase, KnowledgeBaseError
 from faq.normalize import Normalized, Normalizer
 
 OVERLAP_WEIGHT = 0.8  # the rest is token_sort_ratio
+# A credential named in a phrasing counts as one more word of this weight: a question that names none
+# covers less of "what is on the cma exam" than one that does.
+CREDENTIAL_WORD = 1.5
 ANSWER_AT = 60.0  # a top score from here, with a clear margin, is answered
 MARGIN = 7.0  # how far the top entry must lead the next one to be answered without asking
 CLEAR_WINNER_AT = 50.0  # a middling top score is still answered when it leads by CLEAR_MARGIN
 CLEAR_MARGIN = 18.0
+ONE_WORD_AT = 95.0
 DECLINE_BELOW = 42.0  # under this nothing fits
+UNKNOWN_SHARE = 0.35  # see strong_anchors in synonyms.yaml
 MERGE_GAP = 14.0  # entries of other credentials this close on a shared topic are answered together
 SUGGESTIONS = 3
 
@@ -56,6 +61,7 @@ class Decision:
 class _Phrasing:
     entry_index: int
     tokens: frozenset[str]
+    credentials: frozenset[str]
     text: str
     weight: float
 
@@ -67,6 +73,7 @@ class Matcher:
         raw_vocab = {w for e in self.entries for p in (e.question, *e.phrasings) for w in p.lower().split()}
         self.normalize = Normalizer(kb, raw_vocab)
         self.anchors = frozenset(kb.synonyms.anchors)
+        self.strong_anchors = frozenset(kb.synonyms.strong_anchors)
 
         normalized: list[tuple[int, Normalized]] = []
         seen: dict[tuple, str] = {}
@@ -95,10 +102,20 @@ class Matcher:
         self._index: dict[str, list[int]] = defaultdict(list)
         for i, norm in normalized:
             tokens = frozenset(norm.tokens)
-            p = _Phrasing(i, tokens, " ".join(sorted(tokens)), sum(self._idf[t] for t in tokens))
+            weight = sum(self._idf[t] for t in tokens) + (CREDENTIAL_WORD if norm.credentials else 0.0)
+            p = _Phrasing(i, tokens, norm.credentials, " ".join(sorted(tokens)), weight)
             for t in tokens:
                 self._index[t].append(len(self._phrasings))
             self._phrasings.append(p)
+
+    def _off_topic(self, norm: Normalized) -> bool:
+        tokens = set(norm.tokens)
+        if not tokens & self.anchors:
+            return True  # nothing in it is about credentials at all
+        if tokens & self.strong_anchors:
+            return False
+        unknown = sum(self._unknown_idf for t in tokens if t not in self._idf)
+        return unknown / sum(self.idf(t) for t in tokens) > UNKNOWN_SHARE
 
     def idf(self, token: str) -> float:
         return self._idf.get(token, self._unknown_idf)
@@ -113,7 +130,9 @@ class Matcher:
         for pi in candidates:
             p = self._phrasings[pi]
             overlap = sum(self.idf(t) for t in query & p.tokens)
-            q_cov, p_cov = overlap / q_weight, overlap / p.weight
+            shared_credential = CREDENTIAL_WORD if p.credentials & norm.credentials else 0.0
+            q_cov = (overlap + shared_credential) / (q_weight + shared_credential)
+            p_cov = (overlap + shared_credential) / p.weight
             f1 = 2 * q_cov * p_cov / (q_cov + p_cov)
             score = 100 * (OVERLAP_WEIGHT * f1 + (1 - OVERLAP_WEIGHT) * fuzz.token_sort_ratio(q_text, p.text) / 100)
             if score > best.get(p.entry_index, 0.0):
@@ -129,29 +148,22 @@ class Matcher:
         norm = self.normalize(text)
         if not norm.tokens:
             return self._credential_only(norm)
-        if not norm.credentials and not self.anchors.intersection(norm.tokens):
-            return Decision("decline", 0.0, norm)  # nothing in it is about credentials at all
         ranking = self.rank(norm)
-        if not ranking or ranking[0].score < DECLINE_BELOW:
-            top = ranking[0].score if ranking else 0.0
-            return Decision("decline", top, norm, ranking=tuple(ranking))
-        top = ranking[0]
-        if top.entry.decline:
-            # Closest to an out-of-scope topic: say so (with its pointer when the match is sure).
-            entry = top.entry if top.score >= ANSWER_AT else None
-            return Decision("decline", top.score, norm, entry=entry, ranking=tuple(ranking))
+        top = ranking[0] if ranking else None
+        off_topic = not norm.credentials and self._off_topic(norm)
+        if top is None or top.score < DECLINE_BELOW or off_topic or top.entry.decline:
+            # When the closest entry is a known out-of-scope topic, its answer says where to ask instead.
+            pointer = top.entry if top and top.entry.decline and top.score >= ANSWER_AT else None
+            return Decision("decline", top.score if top else 0.0, norm, entry=pointer, ranking=tuple(ranking))
 
         merged = self._merge(top, ranking, norm)
         if merged:
             topic, members = merged
             return Decision("merge", top.score, norm, topic=topic, merged=members, ranking=tuple(ranking))
 
-        answerable = [s for s in ranking if not s.entry.decline]
-        runner_up = next((s.score for s in ranking[1:]), 0.0)
-        lead = top.score - runner_up
-        if (top.score >= ANSWER_AT and lead >= MARGIN) or (top.score >= CLEAR_WINNER_AT and lead >= CLEAR_MARGIN):
+        if _sure(top.score, ranking, norm):
             return Decision("answer", top.score, norm, entry=top.entry, ranking=tuple(ranking))
-        suggestions = tuple(s.entry for s in answerable[:SUGGESTIONS])
+        suggestions = tuple(s.entry for s in ranking if not s.entry.decline)[:SUGGESTIONS]
         return Decision("clarify", top.score, norm, suggestions=suggestions, ranking=tuple(ranking))
 
     def _merge(self, top: Scored, ranking: list[Scored], norm: Normalized):
@@ -176,6 +188,14 @@ class Matcher:
             e for e in self.entries if e.topics and set(e.credentials) & norm.credentials and not e.decline
         )[:SUGGESTIONS]
         return Decision("clarify", 0.0, norm, suggestions=picks)
+
+
+def _sure(top: float, ranking: list[Scored], norm: Normalized) -> bool:
+    lead = top - (ranking[1].score if len(ranking) > 1 else 0.0)
+    if len(norm.tokens) == 1 and not norm.credentials:
+        # One word ("exam?") is too little to be sure of, unless it is exactly one entry's whole phrasing.
+        return top >= ONE_WORD_AT and lead >= CLEAR_MARGIN
+    return (top >= ANSWER_AT and lead >= MARGIN) or (top >= CLEAR_WINNER_AT and lead >= CLEAR_MARGIN)
 
 
 def _credential_factor(entry_creds: tuple[str, ...], asked: frozenset[str]) -> float:

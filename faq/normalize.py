@@ -51,7 +51,8 @@ class Normalizer:
         for p in phrases:
             vocab.update(p.split())
         self._vocab = frozenset(vocab)
-        self._typo_choices = sorted(w for w in vocab if len(w) >= TYPO_MIN_LEN)
+        # Never "correct" to a stop word: "lease" is not a misspelt "please".
+        self._typo_choices = sorted(w for w in vocab - self._stop if len(w) >= TYPO_MIN_LEN)
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
 
     @property

@@ -1,0 +1,40 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.dialogue import Dialogue
+from faq.kb import DATA_DIR, load
+from faq.matcher import Matcher
+
+ROOT = Path(__file__).resolve().parent.parent
+REGRESSION = Path(__file__).parent / "data" / "regression.yaml"
+
+# Tests talk only to 127.0.0.1: a proxy from the environment must not capture that traffic.
+for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+    os.environ.pop(var, None)
+os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+
+
+@pytest.fixture(scope="session")
+def kb():
+    return load()
+
+
+@pytest.fixture(scope="session")
+def matcher(kb):
+    return Matcher(kb)
+
+
+@pytest.fixture(scope="session")
+def dialogue(kb, matcher):
+    return Dialogue(kb, matcher)
+
+
+@pytest.fixture
+def kb_copy(tmp_path):
+    """A writable copy of the shipped knowledge base, for breaking it on purpose."""
+    target = tmp_path / "kb"
+    shutil.copytree(DATA_DIR, target)
+    return target

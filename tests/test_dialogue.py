@@ -1,0 +1,84 @@
+import pytest
+
+from bot.dialogue import MAX_INPUT_CHARS, ChatState
+
+KINDS = {"answer", "clarify", "decline", "check", "greeting", "help", "thanks"}
+
+
+def test_an_answer_ends_with_its_source_and_offers_related(dialogue):
+    reply = dialogue.reply("how many ceus for my cma")
+    assert reply.kind == "answer" and reply.entry == "cma-ce-total"
+    assert "60" in reply.text
+    assert reply.text.splitlines()[-1].startswith("Source")
+    assert "https://www.aama-ntl.org/" in reply.text
+    assert [b.data for b in reply.buttons] == ["e:cma-ce-aama", "e:cma-ce-categories", "e:cma-ce-activities"]
+
+
+def test_clarify_offers_numbered_questions_and_a_number_picks_one(dialogue):
+    state = ChatState()
+    reply = dialogue.reply("does a cpr class count", state)
+    assert reply.kind == "clarify"
+    assert reply.suggestions[0] in reply.text and "1." in reply.text
+    assert reply.buttons[-1].data == "none"
+    picked = dialogue.reply("1", state)
+    assert picked.kind == "answer"
+    assert picked.entry == reply.buttons[0].data[2:]
+
+
+def test_a_number_without_an_offer_is_just_a_question(dialogue):
+    assert dialogue.reply("2", ChatState()).kind == "decline"
+
+
+def test_an_out_of_range_number_does_not_pick(dialogue):
+    state = ChatState()
+    dialogue.reply("does a cpr class count", state)
+    assert dialogue.reply("9", state).kind == "decline"
+
+
+def test_related_questions_can_be_picked_by_number(dialogue):
+    state = ChatState()
+    first = dialogue.reply("how often do i renew my ccma", state)
+    second = dialogue.reply("1", state)
+    assert second.entry == first.buttons[0].data[2:]
+
+
+def test_no_credential_named_gives_every_credentials_answer(dialogue):
+    reply = dialogue.reply("how often do i have to renew")
+    assert reply.kind == "answer" and reply.entry == "topic:cycle"
+    assert "60 months" in reply.text and "2 years" in reply.text
+
+
+@pytest.mark.parametrize("text, kind", [("hi", "greeting"), ("Hello!", "greeting"), ("thanks!", "thanks"),
+                                        ("thank you so much", "thanks"), ("help", "help"), ("what can you do?", "help")])
+def test_small_talk(dialogue, text, kind):
+    assert dialogue.reply(text).kind == kind
+
+
+def test_hi_followed_by_a_question_is_a_question(dialogue):
+    assert dialogue.reply("hi how many ceus for cma").entry == "cma-ce-total"
+
+
+def test_a_decline_says_so_and_points_to_topics(dialogue):
+    reply = dialogue.reply("what's the capital of france")
+    assert reply.kind == "decline"
+    assert "don't have an answer" in reply.text and "/topics" in reply.text
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t", "???!!!", "😀😀😀", "<b>bold</b>", "<script>alert(1)</script>",
+                                  "\x00\x01\x02", "‮rtl‭", "a" * 100_000, "how many ceus " * 5000, "-5", "1e309",
+                                  "\ud800 lone surrogate"])
+def test_any_input_gets_a_polite_reply(dialogue, text):
+    reply = dialogue.reply(text, ChatState())
+    assert reply.kind in KINDS
+    assert reply.text.strip()
+    assert len(reply.text) < 4096
+
+
+def test_a_huge_message_is_read_only_up_to_the_limit(dialogue):
+    reply = dialogue.reply("how many ceus for my cma " + "please " * MAX_INPUT_CHARS)
+    assert reply.entry == "cma-ce-total"
+
+
+def test_answer_entry_for_an_unknown_id_is_none(dialogue):
+    assert dialogue.answer_entry("no-such-entry") is None
+    assert dialogue.answer_entry("nha-fee").entry == "nha-fee"

@@ -1,0 +1,63 @@
+import pytest
+
+from faq.normalize import fold
+
+
+def test_fold_strips_case_punctuation_accents_and_space():
+    assert fold("  How MANY CEUs?!  do I need…  ") == "how many ceus do i need"
+    assert fold("café's  résumé") == "cafes resume"
+
+
+def test_fold_caps_a_pasted_essay():
+    assert len(fold("word " * 10_000).split()) == 60
+
+
+@pytest.mark.parametrize(
+    "text, tokens",
+    [
+        ("how many CEUs do I need", {"many", "ce", "requirements"}),
+        ("recert", {"renew"}),
+        ("recertification", {"renew"}),
+        ("renewal", {"renew"}),
+        ("contact hours", {"ce"}),
+        ("aama approved credits", {"aamaapproved", "ce"}),
+        ("how often", {"often"}),
+    ],
+)
+def test_synonyms_reach_one_canonical_form(matcher, text, tokens):
+    assert set(matcher.normalize(text).tokens) == tokens
+
+
+@pytest.mark.parametrize("typo, right", [("recertifcation", "recertification"), ("expird", "expired"),
+                                          ("conferance", "conference"), ("certifcation", "certification")])
+def test_typos_are_corrected_to_known_words(matcher, typo, right):
+    assert matcher.normalize(f"cma {typo}") == matcher.normalize(f"cma {right}")
+
+
+@pytest.mark.parametrize(
+    "text, creds",
+    [
+        ("my cma", {"CMA"}),
+        ("CMA (AAMA)", {"CMA"}),
+        ("my ccma", {"NHA"}),
+        ("certified clinical medical assistant", {"NHA"}),
+        ("certified medical assistant", {"CMA"}),
+        ("rma through amt", {"RMA"}),
+        ("ncma", {"NCMA"}),
+        ("cma vs ccma", {"CMA", "NHA"}),
+        ("how many ceus", set()),
+    ],
+)
+def test_credentials_are_detected_and_removed_from_content(matcher, text, creds):
+    norm = matcher.normalize(text)
+    assert set(norm.credentials) == creds
+    assert not {"cma", "ccma", "aama", "nha", "rma", "amt", "ncma"} & set(norm.tokens)
+
+
+def test_stop_words_do_not_count(matcher):
+    assert matcher.normalize("what is the").tokens == ()
+    assert matcher.normalize("how do i renew my cma").tokens == ("renew",)
+
+
+def test_numbers_are_not_content(matcher):
+    assert matcher.normalize("is it 60 or 30").tokens == ()
