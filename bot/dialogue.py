@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 
+from bot import check_flow
+from bot.check_flow import CheckState
 from bot.render import pick_sources, render
+from faq.extract import extract
 from faq.kb import Entry, KnowledgeBase
 from faq.kb import load as load_kb
 from faq.matcher import Decision, Matcher
@@ -18,13 +23,14 @@ RELATED = 3
 # Small talk is recognised on the whole (folded) message, so "hi, how many ceus" is still a question.
 _GREETING = re.compile(r"^(hi+|hello|hey+|hiya|yo|good (morning|afternoon|evening)|start)( there)?( bot)?$")
 _THANKS = re.compile(r"^(thanks?( you)?( so much| a lot)?|thx|ty|thank u|great thanks|ok thanks|cheers)$")
+_CHECK_COMMAND = re.compile(r"^\s*/check(?:@\w+)?(?:\s+|$)", re.I)
 _HELP = re.compile(r"^(help|help me|what can you do|how do (i|you) use (this|you)|menu|\?+)$")
 
 
 @dataclass(frozen=True)
 class Button:
     label: str
-    data: str  # "e:<entry id>" answers that entry; "none" is "none of these"
+    data: str  # "e:<entry id>" answers that entry; "say:<text>" sends that text; "none" is "none of these"
 
 
 @dataclass(frozen=True)
@@ -42,13 +48,15 @@ class ChatState:
     """What one chat remembers between messages."""
 
     offered: tuple[str, ...] = ()  # entry ids last offered by number
-    extra: dict = field(default_factory=dict)
+    check: CheckState | None = None  # an eligibility check waiting for the user's next number
 
 
 class Dialogue:
-    def __init__(self, kb: KnowledgeBase | None = None, matcher: Matcher | None = None):
+    def __init__(self, kb: KnowledgeBase | None = None, matcher: Matcher | None = None,
+                 today: Callable[[], date] = date.today):
         self.kb = kb or load_kb()
         self.matcher = matcher or Matcher(self.kb)
+        self.today = today
 
     @cached_property
     def _by_id(self) -> dict[str, Entry]:
@@ -56,7 +64,15 @@ class Dialogue:
 
     def reply(self, text: str, state: ChatState | None = None) -> Reply:
         state = state if state is not None else ChatState()
-        text = (text or "")[:MAX_INPUT_CHARS]
+        # Lone surrogates (possible in JSON from Telegram) cannot be encoded; make them "?" once, here.
+        text = (text or "")[:MAX_INPUT_CHARS].encode("utf-8", "replace").decode("utf-8")
+        command = _CHECK_COMMAND.match(text)
+        if command:
+            return self.check_command(text[command.end():], state)
+        if state.check is not None:
+            continued = self._continue_check(text, state)
+            if continued:
+                return continued
         folded = fold(text)
         if not folded:
             return Reply("help", render("empty"))
@@ -72,7 +88,59 @@ class Dialogue:
             return Reply("thanks", render("thanks"))
         if _HELP.match(folded):
             return Reply("help", render("help"))
+        personal = check_flow.from_message(text, extract(text), self.matcher.normalize(text).credentials)
+        if personal is not None:
+            return self._run_check(personal, state)
         return self._from_decision(self.matcher.decide(text), state)
+
+    # --- the eligibility check -------------------------------------------------------------------------
+
+    def _credentials_in(self, text: str) -> frozenset:
+        return self.matcher.normalize(text).credentials
+
+    def check_command(self, args: str, state: ChatState) -> Reply:
+        """`/check` alone starts the guided check; `/check cma 45 20` checks at once."""
+        state.offered = ()
+        try:
+            check = check_flow.parse_command(args, self._credentials_in)
+        except check_flow.CheckInputError as exc:
+            state.check = None
+            return Reply("check", f"{exc}\nFor example: /check cma total=45 aama=20, or /check alone to go step by step.")
+        return self._run_check(check, state)
+
+    def _run_check(self, check: CheckState, state: ChatState) -> Reply:
+        outcome = check_flow.step(check, self.kb.rules, self.today())
+        return self._check_reply(outcome, state)
+
+    def _continue_check(self, text: str, state: ChatState) -> Reply | None:
+        outcome = check_flow.answer(state.check, text, self._credentials_in, self.kb.rules, self.today())
+        if outcome is None:  # a new question instead of an answer: leave the check
+            state.check = None
+            return None
+        if outcome.cancelled:
+            state.check = None
+            return Reply("check", "OK, check cancelled. Ask me anything, or /check to start again.")
+        if outcome.error:
+            return self._check_reply(outcome, state)
+        return self._run_check(state.check, state)
+
+    def _check_reply(self, outcome: check_flow.CheckOutcome, state: ChatState) -> Reply:
+        if outcome.ask:
+            state.check = outcome.state
+            text = render("check_ask", self.kb, slot=outcome.ask, error=outcome.error,
+                          total=outcome.state.values.get("total"))
+            buttons = ()
+            if outcome.ask == "credential":
+                buttons = tuple(Button(self.kb.credentials[c].label, f"say:{c}") for c in check_flow.CREDENTIAL_CHOICES)
+            elif outcome.ask in ("categories", "expired"):
+                buttons = (Button("Skip", "say:skip"),)
+            return Reply("check", text, buttons=buttons + (Button("Cancel", "say:cancel"),))
+        state.check = None
+        if outcome.error:
+            return Reply("check", outcome.error)
+        v = outcome.verdict
+        sources = [s for fid in v.facts for sid in self.kb.facts[fid].sources for s in [self.kb.sources[sid]]]
+        return Reply("check", render("check", self.kb, v=v, sources=sources), entry=f"check:{v.credential}")
 
     def answer_entry(self, entry_id: str, state: ChatState | None = None) -> Reply | None:
         """The answer of one entry, as a tapped suggestion or related button asks for it."""

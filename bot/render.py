@@ -19,6 +19,17 @@ _env = jinja2.Environment(
 )
 
 
+def _num(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+_env.filters.update(
+    num=_num,
+    month=lambda d: d.strftime("%B %Y"),
+    day=lambda d: f"{d.day} {d.strftime('%B %Y')}",
+)
+
+
 def sources_line(sources: Iterable[Source], limit: int = MAX_SOURCES) -> str:
     chosen = pick_sources(sources, limit)
     if not chosen:
@@ -34,7 +45,7 @@ def pick_sources(sources: Iterable[Source], limit: int = MAX_SOURCES) -> list[So
 
 
 def render(name: str, kb: KnowledgeBase | None = None, **context) -> str:
-    helpers = {"sources_line": sources_line}
+    helpers = {"sources_line": sources_line, "r": kb.rules if kb is not None else None}
     if kb is not None:
         helpers["labels"] = lambda entry: credential_labels(kb, entry)
     text = _env.get_template(f"{name}.txt.j2").render(**helpers, **context)
