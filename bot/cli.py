@@ -81,6 +81,20 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    """`recertbot check cma --total 45 --aama 20`: the same check as `/check cma total=45 aama=20`."""
+    from bot.dialogue import ChatState
+
+    fields = ["total", "aama", "admin", "clinical", "general", "credits", "hours", "points", "expired", "certified"]
+    parts = [args.credential] + [f"{f}={getattr(args, f)}" for f in fields if getattr(args, f) is not None]
+    reply = _dialogue().check_command(" ".join(parts), ChatState())
+    if args.json:
+        print(json.dumps(reply_json("/check " + " ".join(parts), reply), ensure_ascii=False))
+    else:
+        print(reply.text)
+    return 0 if reply.entry else 1
+
+
 def cmd_lint(args) -> int:
     from faq.lint import confusable_pairs
 
@@ -110,6 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--min", type=float, default=0.0, help="exit 1 when overall accuracy is below this (0-1)")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("check", help="check your numbers against the recertification rules")
+    p.add_argument("credential", help="cma, ccma (or another NHA certification), rma or ncma")
+    for name in ("total", "aama", "admin", "clinical", "general", "credits", "hours", "points"):
+        p.add_argument(f"--{name}", type=str, metavar="N")
+    p.add_argument("--expired", metavar="MONTHS", help="how long ago it expired: 2 (months) or 60d")
+    p.add_argument("--certified", metavar="YYYY-MM", help="month of certification or last recertification")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("faq", help="knowledge-base tools")
     faq_sub = p.add_subparsers(dest="faq_command", required=True)

@@ -156,9 +156,7 @@ def check_cma(
 
     dates = cma_dates(certified, today, rules) if certified else None
     have: dict[str, Any] = {"total": total, "aama": aama, **cats, "expired": expired}
-    facts = ["CMA-CE-EXPIRED"]
-    if dates:
-        facts.insert(0, "CMA-CYCLE")
+    facts = (["CMA-CYCLE"] if dates else []) + ["CMA-CE-EXPIRED"]
     if _expired_too_long(expired, dates, today, cma):
         return Verdict("CMA", EXAM_REQUIRED, have=have, facts=(*facts, "CMA-EXAM-FEE", "CMA-CURRENT"), dates=dates)
 
@@ -189,7 +187,7 @@ def check_cma(
     if len(given) < 3:
         notes.append("categories_not_checked" if not given else "some_categories_not_checked")
     have.update(counted=counted, non_aama=non_aama, counted_non_aama=counted_non_aama)
-    facts += ["CMA-CE-TOTAL", "CMA-CE-AAMA", "CMA-CE-CATEGORIES"]
+    facts = ["CMA-CE-TOTAL", "CMA-CE-AAMA", "CMA-CE-CATEGORIES", *facts]
     return Verdict("CMA", NOT_YET if missing else READY, missing=missing, have=have, notes=tuple(notes),
                    facts=tuple(facts), dates=dates)
 

@@ -71,3 +71,16 @@ def test_eval_rejects_a_malformed_file(tmp_path):
     bad.write_text("- {must: ['x']}\n")
     result = run("eval", str(bad))
     assert result.returncode == 2 and "case 1" in result.stderr
+
+
+def test_check_command_line_json():
+    result = run("check", "cma", "--total", "45", "--aama", "20", "--json")
+    assert result.returncode == 0
+    row = json.loads(result.stdout)
+    assert row["kind"] == "check" and row["entry"] == "check:CMA"
+    assert "15 more points" in row["text"]
+
+
+def test_check_command_line_bad_number_fails_with_the_reason():
+    result = run("check", "cma", "--total=-3", "--aama", "2")
+    assert result.returncode == 1 and "can't be negative" in result.stdout

@@ -1,0 +1,63 @@
+from datetime import date
+
+import pytest
+
+from faq.extract import extract
+
+
+@pytest.mark.parametrize(
+    "text, values",
+    [
+        ("I have 45 points and 20 of them are AAMA approved", {"total": 45, "aama": 20}),
+        ("i've got 52 points, 30 aama approved", {"total": 52, "aama": 30}),
+        ("I have forty five points, twenty of them aama-approved", {"total": 45, "aama": 20}),
+        ("did 7 credits so far", {"total": 7}),
+        ("12 hours of ce", {"hours": 12}),
+        ("i have 20 aama ceus and 25 non-aama", {"aama": 20, "non_aama": 25}),
+        ("45 points: 20 aama, 12 clinical, 10 admin and 15 general",
+         {"total": 45, "aama": 20, "clinical": 12, "admin": 10, "general": 15}),
+        ("clinical: 8, administrative 11", {"clinical": 8, "admin": 11}),
+        ("i have 10,000 points", {"total": 10000}),
+        ("i have -5 points", {"total": -5}),
+        ("aama approved: 18 total 40", {"aama": 18, "total": 40}),
+    ],
+)
+def test_which_number_means_what(text, values):
+    assert extract(text).values == values
+
+
+@pytest.mark.parametrize(
+    "text, expired",
+    [
+        ("my cma expired 2 months ago", (2, "month")),
+        ("it lapsed about three weeks ago", (3, "week")),
+        ("expired 100 days ago", (100, "day")),
+        ("my cma lapsed last month", (1, "month")),
+        ("been expired for 2 yrs", (2, "year")),
+    ],
+)
+def test_how_long_ago_it_expired(text, expired):
+    assert extract(text).expired == expired
+
+
+def test_not_expired_is_recognised():
+    assert extract("60 points, 30 aama approved, cma hasn't expired").not_expired
+    assert extract("still current, 40 points").not_expired
+
+
+@pytest.mark.parametrize(
+    "text, month",
+    [("i certified in march 2022", date(2022, 3, 1)), ("recertified Sept 2021", date(2021, 9, 1)),
+     ("got my cma in 03/2021", date(2021, 3, 1)), ("certified 2020-11", date(2020, 11, 1))],
+)
+def test_certification_month(text, month):
+    assert extract(text).certified == month
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how many ceus do i need", "is it still 15 per category", "do ceus from 6 years ago count",
+     "how often do i renew my ccma", "what happens after 3 failed attempts"],
+)
+def test_general_questions_hold_no_personal_numbers(text):
+    assert not extract(text).any
