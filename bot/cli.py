@@ -24,6 +24,58 @@ def cmd_chat(args) -> int:
     return 0
 
 
+NO_TOKEN_INTRO = ("(No TELEGRAM_BOT_TOKEN is set, so this is the terminal chat. To serve Telegram, put the token "
+                  "from @BotFather in .env as TELEGRAM_BOT_TOKEN=... and run recertbot again.)")
+
+
+def cmd_default(args) -> int:
+    """`recertbot` alone: Telegram when a token is set, the terminal chat otherwise."""
+    from bot.settings import Settings
+
+    if Settings().telegram_bot_token is None:
+        args.intro = NO_TOKEN_INTRO
+        return cmd_chat(args)
+    return cmd_run(args)
+
+
+def cmd_run(args) -> int:
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot import log_setup
+    from bot.settings import Settings
+    from bot.telegram_app import allowed_updates, build_application
+
+    settings = Settings()
+    problem = settings.token_problem()
+    if problem:
+        print(f"recertbot: {problem}. Put it in .env (see .env.example).", file=sys.stderr)
+        return 2
+    token = settings.telegram_bot_token.get_secret_value().strip()
+    if settings.webhook_url and settings.webhook_secret is None:
+        print("recertbot: WEBHOOK_URL is set but WEBHOOK_SECRET is not: without it anyone could post updates.",
+              file=sys.stderr)
+        return 2
+    log_setup.configure(settings.log_level, token)
+    app = build_application(settings, _dialogue())
+    try:
+        if settings.webhook_url:
+            from urllib.parse import urlparse
+
+            app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
+                            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+                            secret_token=settings.webhook_secret.get_secret_value(),
+                            webhook_url=settings.webhook_url, allowed_updates=allowed_updates())
+        else:
+            app.run_polling(allowed_updates=allowed_updates())
+    except InvalidToken:
+        print("recertbot: Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather.", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        print(f"recertbot: cannot reach the Bot API: {str(exc).replace(token, '[token]')}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def reply_json(question: str, reply) -> dict:
     return {
         "question": question,
@@ -112,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="recertbot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
 
+    p = sub.add_parser("run", help="serve Telegram (long polling, or a webhook when WEBHOOK_URL is set)")
+    p.set_defaults(func=cmd_run)
+
     p = sub.add_parser("chat", help="chat in the terminal")
     p.set_defaults(func=cmd_chat)
 
@@ -143,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    func = getattr(args, "func", None) or cmd_chat
+    func = getattr(args, "func", None) or cmd_default
     try:
         return func(args)
     except KnowledgeBaseError as exc:

@@ -1,0 +1,152 @@
+"""Telegram handlers: each parses an update, asks the dialogue, renders and sends. No logic of their own."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
+                      InputTextMessageContent, LinkPreviewOptions, Message, Update)
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import ContextTypes
+
+from bot.dialogue import ChatState, Dialogue, Reply
+from bot.render import render
+from bot.telegram_render import html_chunks, label, reply_messages
+
+log = logging.getLogger(__name__)
+
+INLINE_RESULTS = 3
+TOPIC_GROUPS = ("CMA", "NHA", "RMA", "NCMA", "ALL")
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def _dialogue(context: ContextTypes.DEFAULT_TYPE) -> Dialogue:
+    return context.application.bot_data["dialogue"]
+
+
+def _state(context: ContextTypes.DEFAULT_TYPE) -> ChatState:
+    return context.chat_data.setdefault("state", ChatState())
+
+
+async def send_reply(message: Message, reply: Reply) -> None:
+    for html, markup in reply_messages(reply):
+        await message.reply_html(html, reply_markup=markup, link_preview_options=NO_PREVIEW)
+
+
+def _topic_keyboard() -> InlineKeyboardMarkup:
+    names = {"CMA": "CMA (AAMA)", "NHA": "CCMA & other NHA", "RMA": "RMA (AMT)", "NCMA": "NCMA (NCCT)",
+             "ALL": "Comparisons & general"}
+    return InlineKeyboardMarkup([[InlineKeyboardButton(names[g], callback_data=f"t:{g}")] for g in TOPIC_GROUPS])
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_html(html_chunks(render("greeting"))[0], reply_markup=_topic_keyboard())
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_html(html_chunks(render("help"))[0])
+
+
+async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_html("Browse questions by credential:", reply_markup=_topic_keyboard())
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    kb = _dialogue(context).kb
+    text = render("sources", sources=[s for s in kb.sources.values() if s.url])
+    for html in html_chunks(text):
+        await update.effective_message.reply_html(html, link_preview_options=NO_PREVIEW)
+
+
+async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    reply = _dialogue(context).reply(update.effective_message.text, _state(context))
+    await send_reply(update.effective_message, reply)
+
+
+async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    text = message.text
+    if update.effective_chat.type != ChatType.PRIVATE:
+        mention = f"@{context.bot.username}"
+        replied_to_bot = message.reply_to_message and message.reply_to_message.from_user \
+            and message.reply_to_message.from_user.id == context.bot.id
+        if mention.lower() not in text.lower() and not replied_to_bot:
+            return  # in groups, only what is addressed to the bot
+        text = text.replace(mention, " ").strip()
+    await send_reply(message, _dialogue(context).reply(text, _state(context)))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_chat.type == ChatType.PRIVATE:
+        await update.effective_message.reply_text("I don't know that command. Try /help.")
+
+
+async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(
+        "I can only read text. Please type your question, e.g. \"how many ceus for my cma\".")
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    await query.answer()  # first, so the user's spinner stops even if the rest is slow
+    data = query.data or ""
+    dialogue = _dialogue(context)
+    state = _state(context)
+    if data.startswith("t:") and data[2:] in TOPIC_GROUPS:
+        await _show_topic(query, dialogue, data[2:])
+        return
+    if data == "t:":
+        await query.edit_message_text("Browse questions by credential:", reply_markup=_topic_keyboard())
+        return
+    if data.startswith("e:"):
+        reply = dialogue.answer_entry(data[2:], state)
+    elif data.startswith("say:"):
+        reply = dialogue.reply(data[4:], state)
+    elif data == "none":
+        state.offered = ()
+        reply = Reply("decline", "Sorry I couldn't help. Try asking in other words, or browse /topics.")
+    else:
+        reply = None
+    if reply is None:
+        await query.message.reply_text("That button has expired. Please ask again or use /topics.")
+        return
+    await send_reply(query.message, reply)
+
+
+async def _show_topic(query, dialogue: Dialogue, group: str) -> None:
+    entries = [e for e in dialogue.kb.entries.values() if not e.decline
+               and ((group == "ALL" and (not e.credentials or len(e.credentials) > 1))
+                    or (group != "ALL" and list(e.credentials) == [group]))]
+    rows = [[InlineKeyboardButton(label(e.question), callback_data=f"e:{e.id}")] for e in entries]
+    rows.append([InlineKeyboardButton("« Back", callback_data="t:")])
+    title = "Comparisons and general questions:" if group == "ALL" else \
+        f"{dialogue.kb.credentials[group].label} questions:"
+    await query.edit_message_text(title, reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.inline_query
+    dialogue = _dialogue(context)
+    matcher = dialogue.matcher
+    if query.query.strip():
+        ranked = [s.entry for s in matcher.rank(matcher.normalize(query.query[:500])) if not s.entry.decline]
+    else:
+        ranked = [e for e in dialogue.kb.entries.values() if e.topics]
+    results = []
+    for entry in ranked[:INLINE_RESULTS]:
+        reply = dialogue.answer_entry(entry.id)
+        results.append(InlineQueryResultArticle(
+            id=entry.id, title=entry.question, description=reply.text[:100],
+            input_message_content=InputTextMessageContent(html_chunks(reply.text)[0], parse_mode=ParseMode.HTML),
+        ))
+    await query.answer(results, cache_time=60)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("handling an update failed: %s", context.error, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat:
+        try:
+            await context.bot.send_message(update.effective_chat.id,
+                                           "Sorry, something went wrong on my side. Please try again.")
+        except Exception:  # the error may be that Telegram is unreachable: nothing more to do here
+            log.warning("could not tell the user about the error")

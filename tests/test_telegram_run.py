@@ -1,0 +1,146 @@
+"""Serving Telegram: the webhook, and `recertbot run` as a new user would start it."""
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+
+import httpx
+import pytest
+
+from bot.dialogue import Dialogue
+from bot.settings import Settings
+from bot.telegram_app import build_application
+from tests.conftest import ROOT
+from tests.fake_bot_api import FakeBotApi
+from tests.test_telegram_e2e import TOKEN, USER
+
+
+@pytest.fixture
+async def api():
+    server = FakeBotApi(TOKEN)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def update_json(update_id: int, text: str) -> dict:
+    return {"update_id": update_id, "message": {
+        "message_id": update_id, "date": int(time.time()), "text": text,
+        "chat": {"id": USER, "type": "private"}, "from": {"id": USER, "is_bot": False, "first_name": "U"}}}
+
+
+async def test_webhook_accepts_the_secret_and_rejects_the_rest(api, kb, matcher):
+    port = free_port()
+    settings = Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_base_url=api.base_url)
+    app = build_application(settings, Dialogue(kb, matcher))
+    url = f"http://127.0.0.1:{port}/hook"
+    async with app:
+        await app.start()
+        await app.updater.start_webhook(listen="127.0.0.1", port=port, url_path="hook", secret_token="s3cret_",
+                                        webhook_url=url)
+        try:
+            assert api.webhook["url"] == url and api.webhook["secret_token"] == "s3cret_"
+            async with httpx.AsyncClient(trust_env=False) as client:
+                ok = await client.post(url, json=update_json(1, "how often do i renew my ccma"),
+                                       headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret_"})
+                missing = await client.post(url, json=update_json(2, "how many ceus for cma"))
+                wrong = await client.post(url, json=update_json(3, "how many ceus for cma"),
+                                          headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
+                not_json = await client.post(url, content=b"not an update",
+                                             headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret_",
+                                                      "Content-Type": "application/json"})
+                not_update = await client.post(url, json={"hello": "world"},
+                                               headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret_"})
+            assert ok.status_code == 200
+            assert missing.status_code == 403 and wrong.status_code == 403
+            assert not_json.status_code >= 400 and not_update.status_code == 400
+            [sent] = await api.wait_for("sendMessage", chat_id=USER)
+            assert "every 2 years" in sent.params["text"]
+            await asyncio.sleep(0.3)
+            assert len(api.calls_to("sendMessage")) == 1  # the rejected ones were never handled
+        finally:
+            await app.updater.stop()
+            await app.stop()
+
+
+def bot_env(api_url: str, token: str = TOKEN) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
+    env.update(TELEGRAM_BOT_TOKEN=token, TELEGRAM_BASE_URL=api_url, LOG_LEVEL="DEBUG", PYTHONUNBUFFERED="1")
+    return env
+
+
+async def run_bot(env: dict, cwd) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, cwd=cwd,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+
+
+async def test_recertbot_run_answers_and_stops_cleanly_on_sigint(api, tmp_path):
+    proc = await run_bot(bot_env(api.base_url), tmp_path)
+    try:
+        await api.wait_for("setMyCommands", timeout=30)
+        api.text(USER, "/start")
+        api.text(USER, "how many ceus do i need to recert my cma")
+        sent = await api.wait_for("sendMessage", 2, chat_id=USER, timeout=30)
+        assert "60 recertification points" in sent[1].params["text"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, output.decode()
+    assert TOKEN not in output.decode()
+    assert TOKEN.split(":")[1] not in output.decode()
+
+
+async def test_a_rejected_token_gives_one_clear_line_without_the_token(tmp_path):
+    api = FakeBotApi("999999999:AAother_token_the_server_expects_xxxxxxx")
+    await api.start()
+    try:
+        proc = await run_bot(bot_env(api.base_url), tmp_path)
+        output, _ = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        await api.stop()
+    text = output.decode()
+    assert proc.returncode == 2
+    assert "Telegram rejected TELEGRAM_BOT_TOKEN" in text
+    assert TOKEN not in text and TOKEN.split(":")[1] not in text
+
+
+@pytest.mark.parametrize("token, message", [("not-a-token", "does not look like a bot token"),
+                                            ("", "TELEGRAM_BOT_TOKEN is not set")])
+async def test_a_missing_or_malformed_token_is_one_line(tmp_path, token, message):
+    env = bot_env("http://127.0.0.1:9/bot", token)
+    proc = await run_bot(env, tmp_path)
+    output, _ = await asyncio.wait_for(proc.communicate(), 60)
+    lines = output.decode().strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1 and message in lines[0]
+    assert "Traceback" not in output.decode()
+    if token:
+        assert token not in lines[0]
+
+
+def test_recertbot_without_a_token_starts_the_terminal_chat(tmp_path):
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    result = subprocess.run([sys.executable, "-m", "bot"], input="how often do i renew my ccma\nquit\n",
+                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert result.returncode == 0
+    assert "No TELEGRAM_BOT_TOKEN is set" in result.stdout and "every 2 years" in result.stdout
+
+
+def test_the_token_is_read_from_dotenv(tmp_path, monkeypatch):
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    (tmp_path / ".env").write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\n")
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert settings.token_problem() is None
+    assert TOKEN not in repr(settings) and TOKEN not in str(settings.model_dump())
