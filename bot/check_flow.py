@@ -111,6 +111,16 @@ def from_message(text: str, numbers: Numbers, credentials: frozenset) -> CheckSt
     return state
 
 
+def follow_up(previous: CheckState, numbers: Numbers) -> CheckState | None:
+    """"clinical 12, admin 10" right after a verdict: the same check again with these numbers added."""
+    if not numbers.values:
+        return None
+    state = CheckState(previous.credential, {**previous.values, **numbers.values})
+    _rename_for(state)
+    _normalise(state)
+    return state
+
+
 def _normalise(state: CheckState) -> None:
     values = state.values
     if "non_aama" in values and "total" not in values and "aama" in values:

@@ -49,6 +49,7 @@ class ChatState:
 
     offered: tuple[str, ...] = ()  # entry ids last offered by number
     check: CheckState | None = None  # an eligibility check waiting for the user's next number
+    last_check: CheckState | None = None  # the last check given a verdict, for "and clinical 12?"
 
 
 class Dialogue:
@@ -88,7 +89,12 @@ class Dialogue:
             return Reply("thanks", render("thanks"))
         if _HELP.match(folded):
             return Reply("help", render("help"))
-        personal = check_flow.from_message(text, extract(text), self.matcher.normalize(text).credentials)
+        numbers = extract(text)
+        credentials = self.matcher.normalize(text).credentials
+        personal = check_flow.from_message(text, numbers, credentials)
+        previous = state.last_check
+        if previous and personal is None and not credentials - {previous.credential}:
+            personal = check_flow.follow_up(previous, numbers) or personal
         if personal is not None:
             return self._run_check(personal, state)
         return self._from_decision(self.matcher.decide(text), state)
@@ -110,6 +116,8 @@ class Dialogue:
 
     def _run_check(self, check: CheckState, state: ChatState) -> Reply:
         outcome = check_flow.step(check, self.kb.rules, self.today())
+        if outcome.verdict:
+            state.last_check = check
         return self._check_reply(outcome, state)
 
     def _continue_check(self, text: str, state: ChatState) -> Reply | None:

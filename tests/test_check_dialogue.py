@@ -144,3 +144,11 @@ def test_unclear_credential_is_asked_for(talk):
     state = ChatState()
     assert "Which credential" in talk.reply("i have 8 credits so far", state).text
     assert "2 more" in talk.reply("ccma", state).text
+
+
+def test_numbers_after_a_verdict_refine_the_same_check(talk):
+    state = ChatState()
+    assert "Not checked" in talk.reply("/check cma 60 30", state).text
+    reply = talk.reply("clinical=12, admin 8, general 20", state)
+    assert reply.kind == "check" and "Administrative: 2 more needed" in reply.text
+    assert talk.reply("how often do i renew my ccma", state).kind == "answer"
