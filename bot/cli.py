@@ -18,9 +18,16 @@ def _dialogue():
 
 
 def cmd_chat(args) -> int:
+    import getpass
+
+    from bot.settings import Settings
     from bot.terminal import chat
 
-    chat(_dialogue(), intro=getattr(args, "intro", ""))
+    store = Settings().open_store()
+    try:
+        chat(_dialogue(), intro=getattr(args, "intro", ""), store=store, chat_id=f"terminal:{getpass.getuser()}")
+    finally:
+        store.close()
     return 0
 
 
@@ -55,8 +62,11 @@ def cmd_run(args) -> int:
         print("recertbot: WEBHOOK_URL is set but WEBHOOK_SECRET is not: without it anyone could post updates.",
               file=sys.stderr)
         return 2
+    from bot.live import LiveDialogue
+
     log_setup.configure(settings.log_level, token)
-    app = build_application(settings, _dialogue())
+    store = settings.open_store()
+    app = build_application(settings, LiveDialogue(_dialogue(), settings.kb_dir), store=store)
     try:
         if settings.webhook_url:
             from urllib.parse import urlparse
@@ -73,6 +83,8 @@ def cmd_run(args) -> int:
     except NetworkError as exc:
         print(f"recertbot: cannot reach the Bot API: {str(exc).replace(token, '[token]')}", file=sys.stderr)
         return 1
+    finally:
+        store.close()
     return 0
 
 
@@ -147,6 +159,49 @@ def cmd_check(args) -> int:
     return 0 if reply.entry else 1
 
 
+def _open_existing_store():
+    from bot.settings import Settings
+    from bot.store import DB_NAME
+
+    settings = Settings()
+    if not (settings.data_dir / DB_NAME).exists():
+        return None
+    return settings.open_store()
+
+
+def cmd_misses(args) -> int:
+    from bot import reports
+
+    store = _open_existing_store()
+    groups = reports.group_misses(store.misses(args.since)) if store else []
+    if args.json:
+        print(json.dumps([g.as_dict() for g in groups], ensure_ascii=False, indent=1))
+    else:
+        print(reports.misses_table(groups))
+    return 0
+
+
+def cmd_suggest(args) -> int:
+    from bot import reports
+
+    store = _open_existing_store()
+    found = reports.suggest(store, _dialogue().matcher, args.since) if store else []
+    if args.json:
+        print(json.dumps([s.as_dict() for s in found], ensure_ascii=False, indent=1))
+    else:
+        print(reports.suggestions_yaml(found) or "No suggestions yet.")
+    return 0
+
+
+def cmd_stats(args) -> int:
+    from bot import reports
+
+    store = _open_existing_store()
+    data = reports.stats(store, args.since) if store else {"kinds": {}, "top_entries": {}, "feedback": {}}
+    print(json.dumps(data, ensure_ascii=False, indent=1) if args.json else reports.stats_table(data))
+    return 0
+
+
 def cmd_lint(args) -> int:
     from faq.lint import confusable_pairs
 
@@ -188,6 +243,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--certified", metavar="YYYY-MM", help="month of certification or last recertification")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_check)
+
+    for name, func, text in (("misses", cmd_misses, "unanswered questions, grouped"),
+                             ("suggest", cmd_suggest, "new phrasings for entries, as YAML to paste"),
+                             ("stats", cmd_stats, "questions by reply kind, top entries, feedback")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--since", type=float, metavar="DAYS", help="only the last DAYS days")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(func=func)
 
     p = sub.add_parser("faq", help="knowledge-base tools")
     faq_sub = p.add_subparsers(dest="faq_command", required=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 
@@ -19,6 +19,7 @@ from faq.normalize import fold
 
 MAX_INPUT_CHARS = 2000  # longer messages are read up to here; no real question is longer
 RELATED = 3
+SUGGESTIONS_LOGGED = 3
 
 # Small talk is recognised on the whole (folded) message, so "hi, how many ceus" is still a question.
 _GREETING = re.compile(r"^(hi+|hello|hey+|hiya|yo|good (morning|afternoon|evening)|start)( there)?( bot)?$")
@@ -41,6 +42,8 @@ class Reply:
     score: float | None = None
     suggestions: tuple[str, ...] = ()  # the questions offered, in order
     buttons: tuple[Button, ...] = ()
+    guesses: tuple[tuple[str, float], ...] = ()  # on clarify/decline: the closest entries and their scores
+    picked_from: str | None = None  # when the user picked this answer from a clarify: the question asked
 
 
 @dataclass
@@ -48,8 +51,12 @@ class ChatState:
     """What one chat remembers between messages."""
 
     offered: tuple[str, ...] = ()  # entry ids last offered by number
+    offered_for: str | None = None  # the question a clarify's offer answered, to learn from the pick
     check: CheckState | None = None  # an eligibility check waiting for the user's next number
     last_check: CheckState | None = None  # the last check given a verdict, for "and clinical 12?"
+
+    def forget_offer(self) -> None:
+        self.offered, self.offered_for = (), None
 
 
 class Dialogue:
@@ -81,7 +88,7 @@ class Dialogue:
         picked = self._pick_by_number(folded, state)
         if picked:
             return picked
-        state.offered = ()
+        state.forget_offer()
 
         if _GREETING.match(folded):
             return Reply("greeting", render("greeting"))
@@ -97,7 +104,7 @@ class Dialogue:
             personal = check_flow.follow_up(previous, numbers) or personal
         if personal is not None:
             return self._run_check(personal, state)
-        return self._from_decision(self.matcher.decide(text), state)
+        return self._from_decision(self.matcher.decide(text), state, text)
 
     # --- the eligibility check -------------------------------------------------------------------------
 
@@ -106,7 +113,7 @@ class Dialogue:
 
     def check_command(self, args: str, state: ChatState) -> Reply:
         """`/check` alone starts the guided check; `/check cma 45 20` checks at once."""
-        state.offered = ()
+        state.forget_offer()
         try:
             check = check_flow.parse_command(args, self._credentials_in)
         except check_flow.CheckInputError as exc:
@@ -155,7 +162,10 @@ class Dialogue:
         entry = self._by_id.get(entry_id)
         if entry is None:
             return None
-        return self._answer(entry, None, state if state is not None else ChatState())
+        state = state if state is not None else ChatState()
+        picked_from = state.offered_for if entry_id in state.offered else None
+        reply = self._answer(entry, None, state)
+        return replace(reply, picked_from=picked_from) if picked_from else reply
 
     def _pick_by_number(self, folded: str, state: ChatState) -> Reply | None:
         if not state.offered or not folded.isdigit():
@@ -167,7 +177,7 @@ class Dialogue:
 
     def _answer(self, entry: Entry, score: float | None, state: ChatState) -> Reply:
         related = [self._by_id[r] for r in entry.related[:RELATED]]
-        state.offered = tuple(e.id for e in related)
+        state.offered, state.offered_for = tuple(e.id for e in related), None
         return Reply(
             "answer",
             render("answer", entry=entry),
@@ -176,16 +186,17 @@ class Dialogue:
             buttons=tuple(Button(e.question, f"e:{e.id}") for e in related),
         )
 
-    def _offer(self, kind: str, text: str, entries, score, state, entry_id=None) -> Reply:
-        state.offered = tuple(e.id for e in entries)
+    def _offer(self, kind: str, text: str, entries, score, state, entry_id=None, question=None, guesses=()) -> Reply:
+        state.offered, state.offered_for = tuple(e.id for e in entries), question
         buttons = tuple(Button(e.question, f"e:{e.id}") for e in entries)
         if kind == "clarify":
             buttons += (Button("None of these", "none"),)
-        return Reply(kind, text, entry=entry_id, score=score,
-                     suggestions=tuple(e.question for e in entries), buttons=buttons)
+        return Reply(kind, text, entry=entry_id, score=score, suggestions=tuple(e.question for e in entries),
+                     buttons=buttons, guesses=guesses)
 
-    def _from_decision(self, d: Decision, state: ChatState) -> Reply:
+    def _from_decision(self, d: Decision, state: ChatState, text: str) -> Reply:
         score = round(d.score, 1)
+        guesses = tuple((s.entry.id, round(s.score, 1)) for s in d.ranking[:SUGGESTIONS_LOGGED])
         if d.kind == "answer":
             return self._answer(d.entry, score, state)
         if d.kind == "merge":
@@ -195,6 +206,6 @@ class Dialogue:
         if d.kind == "clarify":
             questions = [e.question for e in d.suggestions]
             return self._offer("clarify", render("clarify", questions=questions, intro=None),
-                               d.suggestions, score, state)
+                               d.suggestions, score, state, question=text, guesses=guesses)
         return Reply("decline", render("decline", entry=d.entry),
-                     entry=d.entry.id if d.entry else None, score=score)
+                     entry=d.entry.id if d.entry else None, score=score, guesses=guesses)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
+from telegram import (ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
                       InputTextMessageContent, LinkPreviewOptions, Message, Update)
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import ContextTypes
 
+from bot import reports
 from bot.dialogue import ChatState, Dialogue, Reply
 from bot.render import render
 from bot.telegram_render import html_chunks, label, reply_messages
@@ -21,15 +22,23 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def _dialogue(context: ContextTypes.DEFAULT_TYPE) -> Dialogue:
-    return context.application.bot_data["dialogue"]
+    return context.application.bot_data["live"].current
 
 
 def _state(context: ContextTypes.DEFAULT_TYPE) -> ChatState:
     return context.chat_data.setdefault("state", ChatState())
 
 
-async def send_reply(message: Message, reply: Reply) -> None:
-    for html, markup in reply_messages(reply):
+def _record(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str, reply: Reply) -> None:
+    store = context.application.bot_data.get("store")
+    if store is not None:
+        store.record(chat_id, "telegram", text, reply)
+
+
+async def send_reply(message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE, text: str = "") -> None:
+    _record(context, message.chat_id, text, reply)
+    feedback = reply.entry if reply.kind == "answer" and context.application.bot_data.get("store") else None
+    for html, markup in reply_messages(reply, feedback_for=feedback):
         await message.reply_html(html, reply_markup=markup, link_preview_options=NO_PREVIEW)
 
 
@@ -59,8 +68,8 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    reply = _dialogue(context).reply(update.effective_message.text, _state(context))
-    await send_reply(update.effective_message, reply)
+    text = update.effective_message.text
+    await send_reply(update.effective_message, _dialogue(context).reply(text, _state(context)), context, text)
 
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -73,7 +82,9 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         if mention.lower() not in text.lower() and not replied_to_bot:
             return  # in groups, only what is addressed to the bot
         text = text.replace(mention, " ").strip()
-    await send_reply(message, _dialogue(context).reply(text, _state(context)))
+    if await _feedback_comment(message, context):
+        return
+    await send_reply(message, _dialogue(context).reply(text, _state(context)), context, text)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -98,19 +109,79 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if data == "t:":
         await query.edit_message_text("Browse questions by credential:", reply_markup=_topic_keyboard())
         return
+    if data.startswith("fb:"):
+        await _feedback(query, context, data)
+        return
     if data.startswith("e:"):
         reply = dialogue.answer_entry(data[2:], state)
     elif data.startswith("say:"):
         reply = dialogue.reply(data[4:], state)
     elif data == "none":
-        state.offered = ()
+        state.forget_offer()
         reply = Reply("decline", "Sorry I couldn't help. Try asking in other words, or browse /topics.")
     else:
         reply = None
     if reply is None:
         await query.message.reply_text("That button has expired. Please ask again or use /topics.")
         return
-    await send_reply(query.message, reply)
+    await send_reply(query.message, reply, context, data[4:] if data.startswith("say:") else "")
+
+
+async def _feedback(query, context: ContextTypes.DEFAULT_TYPE, data: str) -> None:
+    store = context.application.bot_data.get("store")
+    _, sign, entry = data.split(":", 2) if data.count(":") >= 2 else ("", "", "")
+    if store is None or sign not in ("+", "-") or entry not in _known_answers(context):
+        await query.message.reply_text("That button has expired. Please ask again or use /topics.")
+        return
+    feedback_id = store.record_feedback(query.message.chat_id, "telegram", entry, 1 if sign == "+" else -1)
+    if sign == "+":
+        await query.message.reply_text("Thanks for the feedback!")
+        return
+    prompt = await query.message.reply_text(
+        "Sorry that didn't help. What was wrong? Reply to this message to tell us (optional).",
+        reply_markup=ForceReply(selective=True))
+    context.chat_data["feedback_prompt"] = (prompt.message_id, feedback_id)
+
+
+def _known_answers(context: ContextTypes.DEFAULT_TYPE) -> set[str]:
+    kb = _dialogue(context).kb
+    return set(kb.entries) | {f"topic:{t}" for e in kb.entries.values() for t in e.topics}
+
+
+async def _feedback_comment(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A reply to the "what was wrong?" prompt is stored with the 👎 it follows, not answered as a question."""
+    prompt = context.chat_data.get("feedback_prompt")
+    if not prompt or not message.reply_to_message or message.reply_to_message.message_id != prompt[0]:
+        return False
+    store = context.application.bot_data.get("store")
+    if store is not None:
+        store.add_feedback_comment(prompt[1], message.text)
+    context.chat_data.pop("feedback_prompt", None)
+    await message.reply_text("Thank you, noted. A person reviews these.")
+    return True
+
+
+async def admin_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    store = context.application.bot_data.get("store")
+    if not _is_admin(update, context) or store is None:
+        await unknown_command(update, context)  # others get no sign the command exists
+        return
+    text = reports.stats_table(reports.stats(store, 30), limit=5)
+    await update.effective_message.reply_text("Last 30 days\n" + text)
+
+
+async def admin_misses(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    store = context.application.bot_data.get("store")
+    if not _is_admin(update, context) or store is None:
+        await unknown_command(update, context)
+        return
+    groups = reports.group_misses(store.misses(30))
+    for html in html_chunks("Unanswered, last 30 days\n" + reports.misses_table(groups, limit=10)):
+        await update.effective_message.reply_html(html)
+
+
+def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    return update.effective_chat.id in context.application.bot_data.get("admins", ())
 
 
 async def _show_topic(query, dialogue: Dialogue, group: str) -> None:

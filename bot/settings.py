@@ -26,8 +26,22 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     kb_dir: Path = Field(default=KB_DIR, validation_alias="RECERTBOT_KB_DIR")
     log_level: str = "INFO"
+    admin_chat_ids: str = ""  # comma-separated Telegram chat ids allowed /stats and /misses
+    store_hash_key: SecretStr | None = None  # key for hashing chat ids; generated into DATA_DIR when unset
+    retention_days: int = Field(default=180, ge=1, le=3650)
+    kb_reload_seconds: float = Field(default=2.0, gt=0)
 
-    @field_validator("telegram_bot_token", "webhook_secret", "webhook_url", mode="before")
+    @property
+    def admins(self) -> frozenset[int]:
+        return frozenset(int(x) for x in re.findall(r"-?\d+", self.admin_chat_ids))
+
+    def open_store(self):
+        from bot.store import Store
+
+        key = self.store_hash_key.get_secret_value() if self.store_hash_key else None
+        return Store.open(self.data_dir, key, self.retention_days)
+
+    @field_validator("telegram_bot_token", "webhook_secret", "webhook_url", "store_hash_key", mode="before")
     @classmethod
     def _blank_is_none(cls, v):
         return None if isinstance(v, str) and not v.strip() else v

@@ -6,8 +6,13 @@ from telegram import BotCommand, Update
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           InlineQueryHandler, MessageHandler, filters)
 
+import asyncio
+import contextlib
+import signal
+
 from bot import handlers
 from bot.dialogue import Dialogue
+from bot.live import LiveDialogue
 from bot.settings import Settings
 
 COMMANDS = [
@@ -24,20 +29,51 @@ POOL_SIZE = 8
 
 async def on_startup(app: Application) -> None:
     await app.bot.set_my_commands(COMMANDS)
+    live: LiveDialogue = app.bot_data["live"]
+    if live.kb_dir is not None:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals off the main thread / on Windows
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, live.reload)
+        _background(app, live.watch(app.bot_data["reload_seconds"]))
+    if app.bot_data.get("store") is not None:
+        _background(app, _purge_daily(app.bot_data["store"]))
 
 
-def build_application(settings: Settings, dialogue: Dialogue, *, rate_limit: bool = True) -> Application:
+async def on_stop(app: Application) -> None:
+    for task in app.bot_data.pop("background", []):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def _background(app: Application, coroutine) -> None:
+    # Plain tasks, cancelled by on_stop: post_init runs before the application counts as running.
+    app.bot_data.setdefault("background", []).append(asyncio.create_task(coroutine))
+
+
+async def _purge_daily(store) -> None:
+    """Retention: the store purges at start-up; a bot that runs for days purges once a day too."""
+    while True:
+        await asyncio.sleep(86400)
+        store.purge()
+
+
+def build_application(settings: Settings, dialogue: Dialogue | LiveDialogue, *, store=None,
+                      rate_limit: bool = True) -> Application:
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value().strip())
         .base_url(settings.telegram_base_url)
         .connection_pool_size(POOL_SIZE)
         .post_init(on_startup)
+        .post_stop(on_stop)
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app = builder.build()
-    app.bot_data["dialogue"] = dialogue
+    app.bot_data["live"] = dialogue if isinstance(dialogue, LiveDialogue) else LiveDialogue(dialogue)
+    app.bot_data["store"] = store
+    app.bot_data["admins"] = settings.admins
+    app.bot_data["reload_seconds"] = settings.kb_reload_seconds
     add_handlers(app)
     return app
 
@@ -48,6 +84,8 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("topics", handlers.topics))
     app.add_handler(CommandHandler("sources", handlers.sources))
     app.add_handler(CommandHandler("check", handlers.check))
+    app.add_handler(CommandHandler("stats", handlers.admin_stats))
+    app.add_handler(CommandHandler("misses", handlers.admin_misses))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.text_message))
     app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,

@@ -68,13 +68,17 @@ def label(text: str) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1].rstrip() + "…"
 
 
-def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+def keyboard(buttons: tuple[Button, ...], feedback_for: str | None = None) -> InlineKeyboardMarkup | None:
     rows = [[InlineKeyboardButton(label(b.label), callback_data=b.data)]
             for b in buttons if len(b.data.encode()) <= MAX_CALLBACK_DATA]
+    if feedback_for and len(f"fb:+:{feedback_for}".encode()) <= MAX_CALLBACK_DATA:
+        rows.append([InlineKeyboardButton("👍", callback_data=f"fb:+:{feedback_for}"),
+                     InlineKeyboardButton("👎", callback_data=f"fb:-:{feedback_for}")])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def reply_messages(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+def reply_messages(reply: Reply, feedback_for: str | None = None) -> list[tuple[str, InlineKeyboardMarkup | None]]:
     """(html, keyboard) for each message of a reply; the keyboard goes on the last one."""
     chunks = html_chunks(reply.text)
-    return [(c, keyboard(reply.buttons) if i == len(chunks) - 1 else None) for i, c in enumerate(chunks)]
+    last = len(chunks) - 1
+    return [(c, keyboard(reply.buttons, feedback_for) if i == last else None) for i, c in enumerate(chunks)]

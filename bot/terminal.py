@@ -21,7 +21,7 @@ def format_reply(reply: Reply) -> str:
 
 
 def chat(dialogue: Dialogue, read: Callable[[str], str] = input, write: Callable[[str], None] = print,
-         intro: str = "") -> None:
+         intro: str = "", store=None, chat_id: str = "terminal") -> None:
     try:
         import readline  # noqa: F401  # line editing and history for input(), where the platform has it
     except ImportError:
@@ -36,7 +36,10 @@ def chat(dialogue: Dialogue, read: Callable[[str], str] = input, write: Callable
             break
         if line.strip().lower() in QUIT:
             break
-        write("bot> " + format_reply(dialogue.reply(line, state)).replace("\n", "\n     "))
+        reply = dialogue.reply(line, state)
+        if store is not None:
+            store.record(chat_id, "chat", line, reply)
+        write("bot> " + format_reply(reply).replace("\n", "\n     "))
     write("Bye!")
 
 

@@ -26,6 +26,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+    result: Any = None
 
 
 @dataclass
@@ -81,10 +82,10 @@ class FakeBotApi:
         fault = self._take_fault(method)
         if fault:
             return await self._fail(request, fault)
-        self.calls.append(Call(method, params))
-        self._new_call.set()
         handler = getattr(self, f"_m_{method}", None)
         result = await handler(params) if handler else True
+        self.calls.append(Call(method, params, result=result))
+        self._new_call.set()
         return web.json_response({"ok": True, "result": result})
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
@@ -175,7 +176,7 @@ class FakeBotApi:
         return update_id
 
     def text(self, chat_id: int, text: str, *, user_id: int | None = None, chat_type: str = "private",
-             reply_to_bot: bool = False) -> int:
+             reply_to_bot: bool = False, reply_to: int | None = None) -> int:
         message = self._incoming(chat_id, user_id, chat_type)
         message["text"] = text
         entities = []
@@ -186,8 +187,8 @@ class FakeBotApi:
             entities.append({"type": "mention", "offset": text.index(mention), "length": len(mention)})
         if entities:
             message["entities"] = entities
-        if reply_to_bot:
-            message["reply_to_message"] = {"message_id": 1, "date": int(time.time()), "chat": message["chat"],
+        if reply_to_bot or reply_to:
+            message["reply_to_message"] = {"message_id": reply_to or 1, "date": int(time.time()), "chat": message["chat"],
                                            "from": {"id": self.bot_id, "is_bot": True, "first_name": "Recert",
                                                     "username": self.username}, "text": "earlier"}
         return self.push({"message": message})

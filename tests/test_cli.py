@@ -1,5 +1,7 @@
 import json
+import os
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -8,9 +10,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args, stdin="", cwd=None):
+DATA_DIR = tempfile.mkdtemp(prefix="recertbot-cli-")
+
+
+def run(*args, stdin="", cwd=None, data_dir=DATA_DIR):
+    env = {**os.environ, "DATA_DIR": str(data_dir)}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
     return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                          timeout=120, cwd=cwd or ROOT)
+                          timeout=120, cwd=cwd or ROOT, env=env)
 
 
 def test_ask_prints_the_answer():

@@ -1,0 +1,53 @@
+"""The dialogue a running bot serves, swapped whole when the knowledge base is edited.
+
+A reload builds a new Dialogue from the files and replaces the reference in one assignment, so a message is
+answered wholly by the old knowledge base or wholly by the new one. A broken edit keeps the old one serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from bot.dialogue import Dialogue
+from faq.kb import KnowledgeBaseError, load
+
+log = logging.getLogger(__name__)
+
+
+class LiveDialogue:
+    def __init__(self, dialogue: Dialogue, kb_dir: Path | str | None = None):
+        self.current = dialogue
+        self.kb_dir = Path(kb_dir) if kb_dir else None
+        self._seen = self.snapshot()
+
+    def snapshot(self) -> tuple:
+        if self.kb_dir is None:
+            return ()
+        return tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size)
+                            for p in self.kb_dir.rglob("*.yaml") if p.is_file()))
+
+    def reload(self) -> bool:
+        """Swap in the knowledge base as it is on disk now; False (old one kept) when it does not load."""
+        if self.kb_dir is None:
+            return False
+        self._seen = self.snapshot()
+        try:
+            fresh = Dialogue(load(self.kb_dir), today=self.current.today)
+        except KnowledgeBaseError as exc:
+            log.error("knowledge base not reloaded, the previous one keeps serving: %s", exc)
+            return False
+        self.current = fresh
+        log.info("knowledge base reloaded: %d entries", len(fresh.kb.entries))
+        return True
+
+    def changed(self) -> bool:
+        return self.kb_dir is not None and self.snapshot() != self._seen
+
+    async def watch(self, interval: float) -> None:
+        """Reload whenever the files change (until cancelled)."""
+        while True:
+            await asyncio.sleep(interval)
+            if self.changed():
+                self.reload()

@@ -1,0 +1,206 @@
+"""The store: what is recorded where, reports, retention, crash safety, concurrency, and no raw ids."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from bot import reports
+from bot.dialogue import ChatState
+from bot.store import DB_NAME, Store
+from bot.terminal import chat
+from tests.conftest import ROOT
+
+KEY = b"k" * 32
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / DB_NAME, KEY)
+    yield s
+    s.close()
+
+
+def rows(store, table):
+    return store.db.execute(f"SELECT * FROM {table}").fetchall()
+
+
+def test_schema_is_versioned_in_wal_mode_and_reopens(tmp_path):
+    first = Store(tmp_path / DB_NAME, KEY)
+    assert first.version == 1
+    assert first.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    first.close()
+    again = Store(tmp_path / DB_NAME, KEY)
+    assert again.version == 1 and again.integrity() == "ok"
+    again.close()
+
+
+def test_terminal_chat_records_misses_picks_and_kinds(dialogue, store):
+    lines = iter(["what's the capital of france", "does a cpr class count", "1", "how often do i renew my ccma",
+                  "quit"])
+    chat(dialogue, read=lambda _: next(lines), write=lambda _: None, store=store, chat_id="terminal:me")
+    kinds = [r[4] for r in rows(store, "replies")]
+    assert kinds == ["decline", "clarify", "answer", "answer"]
+    misses = store.misses()
+    assert [(m.kind, m.text) for m in misses] == [("decline", "what's the capital of france"),
+                                                   ("clarify", "does a cpr class count")]
+    assert misses[1].guesses[0][0] == "cma-cpr"
+    assert store.picks() == [("does a cpr class count", "cma-cpr")]
+
+
+def test_ask_and_eval_record_nothing(tmp_path):
+    env = {**os.environ, "DATA_DIR": str(tmp_path)}
+    cases = tmp_path / "cases.yaml"
+    cases.write_text('- {q: "tell me a joke", decline: true}\n')
+    for args in (["ask", "tell me a joke"], ["eval", str(cases)]):
+        subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=ROOT, capture_output=True, timeout=60,
+                       check=True)
+    assert not (tmp_path / DB_NAME).exists()
+
+
+def test_chat_command_records_in_the_data_dir(tmp_path):
+    env = {**os.environ, "DATA_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "bot", "chat"], input="tell me a joke\nquit\n", text=True, env=env,
+                   cwd=ROOT, capture_output=True, timeout=60, check=True)
+    s = Store.open(tmp_path)
+    assert [m.text for m in s.misses()] == ["tell me a joke"]
+    s.close()
+
+
+def test_no_row_holds_a_raw_chat_id(dialogue, store):
+    chat_id = 987654321
+    store.record(chat_id, "telegram", "tell me a joke", dialogue.reply("tell me a joke"))
+    store.record_feedback(chat_id, "telegram", "cma-cycle", -1)
+    dump = json.dumps([rows(store, t) for t in ("replies", "misses", "picks", "feedback")])
+    assert str(chat_id) not in dump
+    assert store.chat_hash(chat_id) in dump
+    assert Store(store.path, b"other key").chat_hash(chat_id) != store.chat_hash(chat_id)
+
+
+def test_old_rows_are_purged(tmp_path, dialogue):
+    now = [1_000_000_000.0]
+    s = Store(tmp_path / DB_NAME, KEY, retention_days=180, clock=lambda: now[0])
+    s.record(1, "chat", "tell me a joke", dialogue.reply("tell me a joke"))
+    now[0] += 179 * 86400
+    s.record(1, "chat", "what time is it", dialogue.reply("what time is it"))
+    now[0] += 2 * 86400
+    assert s.purge() == 2  # the first reply and its miss
+    assert [m.text for m in s.misses()] == ["what time is it"]
+    s.close()
+
+
+def seed(store, dialogue):
+    asked = ["what's the wifi password", "whats the wifi password?", "wifi password please",
+             "tell me a joke", "weather tomorrow"]
+    for text in asked:
+        store.record(1, "telegram", text, dialogue.reply(text, ChatState()))
+    state = ChatState()
+    for _ in range(2):
+        store.record(2, "telegram", "cpr class count?", dialogue.reply("does a cpr class count", state))
+        store.record(2, "telegram", "", dialogue.reply("1", state))
+    store.record_feedback(3, "telegram", "cma-cycle", 1)
+    store.record_feedback(3, "telegram", "cma-cycle", -1)
+    store.record_feedback(4, "telegram", "nha-fee", -1)
+
+
+def test_misses_are_grouped_by_similarity_largest_first(store, dialogue):
+    seed(store, dialogue)
+    groups = reports.group_misses(store.misses())
+    assert [g.count for g in groups][:2] == [3, 2]
+    assert "wifi password" in groups[0].leader and len(groups[0].examples) == 3
+    assert groups[1].as_dict()["best_guess"] == "cma-cpr"
+    assert sum(g.count for g in groups) == len(store.misses())
+
+
+def test_a_suggestion_appears_after_picks(store, dialogue):
+    seed(store, dialogue)
+    found = {s.entry: s for s in reports.suggest(store, dialogue.matcher)}
+    assert "cma-cpr" in found
+    assert found["cma-cpr"].phrasings["does a cpr class count"]["picks"] == 2
+    yaml_text = reports.suggestions_yaml(list(found.values()))
+    assert "    - does a cpr class count  # picked 2" in yaml_text
+
+
+def test_stats_count_kinds_entries_and_feedback(store, dialogue):
+    seed(store, dialogue)
+    data = reports.stats(store)
+    assert data["kinds"]["clarify"] == 2 and data["kinds"]["answer"] == 2
+    assert data["top_entries"] == {"cma-cpr": 2}
+    assert data["feedback"] == {"nha-fee": {"up": 0, "down": 1}, "cma-cycle": {"up": 1, "down": 1}}
+
+
+def test_report_commands_print_tables_and_json(tmp_path, dialogue):
+    s = Store.open(tmp_path)
+    seed(s, dialogue)
+    s.close()
+    env = {**os.environ, "DATA_DIR": str(tmp_path)}
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=ROOT, capture_output=True,
+                              text=True, timeout=60, check=True).stdout
+
+    assert json.loads(run("misses", "--json"))[0]["count"] == 3
+    assert "does a cpr class count" in run("suggest")
+    assert json.loads(run("stats", "--json", "--since", "30"))["top_entries"] == {"cma-cpr": 2}
+    assert "Replies by kind" in run("stats")
+
+
+def test_concurrent_writers_lose_nothing(tmp_path, dialogue):
+    reply = dialogue.reply("tell me a joke")
+    writers, each = 8, 60
+
+    def write(n):
+        s = Store(tmp_path / DB_NAME, KEY)
+        for i in range(each):
+            s.record(f"chat-{n}", "telegram", f"question {n}-{i}", reply)
+        s.close()
+
+    Store(tmp_path / DB_NAME, KEY).close()
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    s = Store(tmp_path / DB_NAME, KEY)
+    texts = {m.text for m in s.misses()}
+    assert len(texts) == writers * each
+    assert s.integrity() == "ok"
+    s.close()
+
+
+WRITER = """
+import sys
+from bot.store import Store
+from bot.dialogue import Reply
+s = Store(sys.argv[1], b"k" * 32)
+reply = Reply("decline", "no")
+i = 0
+while True:
+    s.record("writer", "chat", f"row {i}", reply)
+    print(i, flush=True)
+    i += 1
+"""
+
+
+def test_sigkill_mid_burst_keeps_every_committed_row(tmp_path):
+    db = tmp_path / DB_NAME
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    committed = []
+    deadline = time.monotonic() + 60
+    while len(committed) < 300 and time.monotonic() < deadline:
+        committed.append(int(proc.stdout.readline()))
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert len(committed) == 300
+    s = Store(db, KEY)
+    assert s.integrity() == "ok"
+    stored = {m.text for m in s.misses()}
+    assert {f"row {i}" for i in committed} <= stored
+    s.close()
+    assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
