@@ -7,11 +7,12 @@ import logging
 from telegram import (ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
                       InputTextMessageContent, LinkPreviewOptions, Message, Update)
 from telegram.constants import ChatType, ParseMode
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot import reports
+from bot import flood, reports
 from bot.dialogue import ChatState, Dialogue, Reply
 from bot.render import render
+from bot.retry import with_retry
 from bot.telegram_render import html_chunks, label, reply_messages
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 INLINE_RESULTS = 3
 TOPIC_GROUPS = ("CMA", "NHA", "RMA", "NCMA", "ALL")
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+EXPIRED = "That button has expired. Please ask again or use /topics."
 
 
 def _dialogue(context: ContextTypes.DEFAULT_TYPE) -> Dialogue:
@@ -39,7 +41,26 @@ async def send_reply(message: Message, reply: Reply, context: ContextTypes.DEFAU
     _record(context, message.chat_id, text, reply)
     feedback = reply.entry if reply.kind == "answer" and context.application.bot_data.get("store") else None
     for html, markup in reply_messages(reply, feedback_for=feedback):
-        await message.reply_html(html, reply_markup=markup, link_preview_options=NO_PREVIEW)
+        await with_retry(lambda: message.reply_html(html, reply_markup=markup, link_preview_options=NO_PREVIEW))
+
+
+async def _say(message: Message, html: str, **kwargs) -> Message:
+    """Send one HTML message in reply, retrying passing faults. Callers escape any user text in `html`."""
+    return await with_retry(lambda: message.reply_html(html, link_preview_options=NO_PREVIEW, **kwargs))
+
+
+async def flood_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs before every other handler: past a user's burst, one polite notice, then silence for a while."""
+    user = update.effective_user
+    if user is None or update.inline_query is not None:
+        return
+    verdict = context.application.bot_data["flood"].check(user.id)
+    if verdict == flood.OK:
+        return
+    if verdict == flood.WARN and update.effective_message is not None:
+        await _say(update.effective_message, "You're sending messages faster than I can answer them. "
+                   "Please wait a few seconds, then ask again.")
+    raise ApplicationHandlerStop
 
 
 def _topic_keyboard() -> InlineKeyboardMarkup:
@@ -49,22 +70,22 @@ def _topic_keyboard() -> InlineKeyboardMarkup:
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_html(html_chunks(render("greeting"))[0], reply_markup=_topic_keyboard())
+    await _say(update.effective_message, html_chunks(render("greeting"))[0], reply_markup=_topic_keyboard())
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_html(html_chunks(render("help"))[0])
+    await _say(update.effective_message, html_chunks(render("help"))[0])
 
 
 async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_html("Browse questions by credential:", reply_markup=_topic_keyboard())
+    await _say(update.effective_message, "Browse questions by credential:", reply_markup=_topic_keyboard())
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kb = _dialogue(context).kb
     text = render("sources", sources=[s for s in kb.sources.values() if s.url])
     for html in html_chunks(text):
-        await update.effective_message.reply_html(html, link_preview_options=NO_PREVIEW)
+        await _say(update.effective_message, html)
 
 
 async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -89,17 +110,17 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_chat.type == ChatType.PRIVATE:
-        await update.effective_message.reply_text("I don't know that command. Try /help.")
+        await _say(update.effective_message, "I don't know that command. Try /help.")
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_text(
-        "I can only read text. Please type your question, e.g. \"how many ceus for my cma\".")
+    await _say(update.effective_message, "I can only read text. Please type your question, "
+               "e.g. &quot;how many ceus for my cma&quot;.")
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    await query.answer()  # first, so the user's spinner stops even if the rest is slow
+    await with_retry(query.answer)  # first, so the user's spinner stops even if the rest is slow
     data = query.data or ""
     dialogue = _dialogue(context)
     state = _state(context)
@@ -107,39 +128,43 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _show_topic(query, dialogue, data[2:])
         return
     if data == "t:":
-        await query.edit_message_text("Browse questions by credential:", reply_markup=_topic_keyboard())
+        await with_retry(lambda: query.edit_message_text("Browse questions by credential:",
+                                                         reply_markup=_topic_keyboard()))
         return
     if data.startswith("fb:"):
         await _feedback(query, context, data)
         return
-    if data.startswith("e:"):
-        reply = dialogue.answer_entry(data[2:], state)
-    elif data.startswith("say:"):
-        reply = dialogue.reply(data[4:], state)
-    elif data == "none":
-        state.forget_offer()
-        reply = Reply("decline", "Sorry I couldn't help. Try asking in other words, or browse /topics.")
-    else:
-        reply = None
+    reply = button_reply(dialogue, state, data)
     if reply is None:
-        await query.message.reply_text("That button has expired. Please ask again or use /topics.")
+        await _say(query.message, EXPIRED)
         return
     await send_reply(query.message, reply, context, data[4:] if data.startswith("say:") else "")
+
+
+def button_reply(dialogue: Dialogue, state: ChatState, data: str) -> Reply | None:
+    """The reply a tapped answer button asks for; None for data the bot did not make (forged or stale)."""
+    if data.startswith("e:"):
+        return dialogue.answer_entry(data[2:], state)
+    if data.startswith("say:"):
+        return dialogue.reply(data[4:], state)
+    if data == "none":
+        state.forget_offer()
+        return Reply("decline", "Sorry I couldn't help. Try asking in other words, or browse /topics.")
+    return None
 
 
 async def _feedback(query, context: ContextTypes.DEFAULT_TYPE, data: str) -> None:
     store = context.application.bot_data.get("store")
     _, sign, entry = data.split(":", 2) if data.count(":") >= 2 else ("", "", "")
     if store is None or sign not in ("+", "-") or entry not in _known_answers(context):
-        await query.message.reply_text("That button has expired. Please ask again or use /topics.")
+        await _say(query.message, EXPIRED)
         return
     feedback_id = store.record_feedback(query.message.chat_id, "telegram", entry, 1 if sign == "+" else -1)
     if sign == "+":
-        await query.message.reply_text("Thanks for the feedback!")
+        await _say(query.message, "Thanks for the feedback!")
         return
-    prompt = await query.message.reply_text(
-        "Sorry that didn't help. What was wrong? Reply to this message to tell us (optional).",
-        reply_markup=ForceReply(selective=True))
+    prompt = await _say(query.message, "Sorry that didn't help. What was wrong? Reply to this message to tell us "
+                        "(optional).", reply_markup=ForceReply(selective=True))
     context.chat_data["feedback_prompt"] = (prompt.message_id, feedback_id)
 
 
@@ -157,7 +182,7 @@ async def _feedback_comment(message: Message, context: ContextTypes.DEFAULT_TYPE
     if store is not None:
         store.add_feedback_comment(prompt[1], message.text)
     context.chat_data.pop("feedback_prompt", None)
-    await message.reply_text("Thank you, noted. A person reviews these.")
+    await _say(message, "Thank you, noted. A person reviews these.")
     return True
 
 
@@ -167,7 +192,8 @@ async def admin_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await unknown_command(update, context)  # others get no sign the command exists
         return
     text = reports.stats_table(reports.stats(store, 30), limit=5)
-    await update.effective_message.reply_text("Last 30 days\n" + text)
+    for html in html_chunks("Last 30 days\n" + text):
+        await _say(update.effective_message, html)
 
 
 async def admin_misses(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -177,7 +203,7 @@ async def admin_misses(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     groups = reports.group_misses(store.misses(30))
     for html in html_chunks("Unanswered, last 30 days\n" + reports.misses_table(groups, limit=10)):
-        await update.effective_message.reply_html(html)
+        await _say(update.effective_message, html)
 
 
 def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -192,7 +218,7 @@ async def _show_topic(query, dialogue: Dialogue, group: str) -> None:
     rows.append([InlineKeyboardButton("« Back", callback_data="t:")])
     title = "Comparisons and general questions:" if group == "ALL" else \
         f"{dialogue.kb.credentials[group].label} questions:"
-    await query.edit_message_text(title, reply_markup=InlineKeyboardMarkup(rows))
+    await with_retry(lambda: query.edit_message_text(title, reply_markup=InlineKeyboardMarkup(rows)))
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -210,14 +236,14 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             id=entry.id, title=entry.question, description=reply.text[:100],
             input_message_content=InputTextMessageContent(html_chunks(reply.text)[0], parse_mode=ParseMode.HTML),
         ))
-    await query.answer(results, cache_time=60)
+    await with_retry(lambda: query.answer(results, cache_time=60))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("handling an update failed: %s", context.error, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat:
         try:
-            await context.bot.send_message(update.effective_chat.id,
-                                           "Sorry, something went wrong on my side. Please try again.")
+            await with_retry(lambda: context.bot.send_message(
+                update.effective_chat.id, "Sorry, something went wrong on my side. Please try again."))
         except Exception:  # the error may be that Telegram is unreachable: nothing more to do here
             log.warning("could not tell the user about the error")

@@ -29,8 +29,8 @@ class RedactFilter(logging.Filter):
         return True
 
 
-def configure(level: str = "INFO", secret: str | None = None) -> None:
-    handler = logging.StreamHandler()
+def configure(level: str = "INFO", secret: str | None = None, stream=None) -> None:
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter(FORMAT))
     if secret:
         handler.addFilter(RedactFilter(secret))

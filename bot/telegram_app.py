@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from telegram import BotCommand, Update
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
-                          InlineQueryHandler, MessageHandler, filters)
+                          InlineQueryHandler, MessageHandler, TypeHandler, filters)
 
 import asyncio
 import contextlib
 import signal
 
 from bot import handlers
+from bot.flood import FloodGuard
 from bot.dialogue import Dialogue
 from bot.live import LiveDialogue
 from bot.settings import Settings
@@ -64,6 +65,11 @@ def build_application(settings: Settings, dialogue: Dialogue | LiveDialogue, *, 
         .token(settings.telegram_bot_token.get_secret_value().strip())
         .base_url(settings.telegram_base_url)
         .connection_pool_size(POOL_SIZE)
+        .read_timeout(settings.http_timeout)
+        .write_timeout(settings.http_timeout)
+        .connect_timeout(settings.http_timeout)
+        .get_updates_read_timeout(settings.http_timeout)
+        .get_updates_connect_timeout(settings.http_timeout)
         .post_init(on_startup)
         .post_stop(on_stop)
     )
@@ -74,11 +80,13 @@ def build_application(settings: Settings, dialogue: Dialogue | LiveDialogue, *, 
     app.bot_data["store"] = store
     app.bot_data["admins"] = settings.admins
     app.bot_data["reload_seconds"] = settings.kb_reload_seconds
+    app.bot_data["flood"] = FloodGuard(settings.flood_burst, settings.flood_per_seconds)
     add_handlers(app)
     return app
 
 
 def add_handlers(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, handlers.flood_gate), group=-1)
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler("help", handlers.help_command))
     app.add_handler(CommandHandler("topics", handlers.topics))

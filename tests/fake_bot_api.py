@@ -45,6 +45,7 @@ class FakeBotApi:
         self.updates: list[dict] = []
         self.faults: dict[str, list[Fault]] = {}
         self.webhook: dict[str, Any] | None = None
+        self.confirmed = 0  # updates below this id were acknowledged by an offset and are gone, as in Telegram
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._new_update = asyncio.Event()
@@ -134,6 +135,8 @@ class FakeBotApi:
 
     async def _m_getUpdates(self, params):
         offset = int(params.get("offset") or 0)
+        self.confirmed = max(self.confirmed, offset)
+        offset = self.confirmed
         timeout = float(params.get("timeout") or 0)
         deadline = time.monotonic() + min(timeout, 2.0)
         while True:
