@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from bot import check_flow
 from bot.check_flow import CheckState
@@ -97,14 +97,15 @@ class Dialogue:
         if _HELP.match(folded):
             return Reply("help", render("help"))
         numbers = extract(text)
-        credentials = self.matcher.normalize(text).credentials
+        norm = self.matcher.normalize(text)
+        credentials = norm.credentials
         personal = check_flow.from_message(text, numbers, credentials)
         previous = state.last_check
         if previous and personal is None and not credentials - {previous.credential}:
             personal = check_flow.follow_up(previous, numbers) or personal
         if personal is not None:
             return self._run_check(personal, state)
-        return self._from_decision(self.matcher.decide(text), state, text)
+        return self._from_decision(self.matcher.decide(text, norm), state, text)
 
     # --- the eligibility check -------------------------------------------------------------------------
 
@@ -175,12 +176,17 @@ class Dialogue:
             return self.answer_entry(state.offered[n - 1], state)
         return None
 
+    @cached_property
+    def _answer_text(self):
+        # An entry's rendered answer never changes for this knowledge base: render each once.
+        return lru_cache(maxsize=None)(lambda entry_id: render("answer", entry=self._by_id[entry_id]))
+
     def _answer(self, entry: Entry, score: float | None, state: ChatState) -> Reply:
         related = [self._by_id[r] for r in entry.related[:RELATED]]
         state.offered, state.offered_for = tuple(e.id for e in related), None
         return Reply(
             "answer",
-            render("answer", entry=entry),
+            self._answer_text(entry.id),
             entry=entry.id,
             score=score,
             buttons=tuple(Button(e.question, f"e:{e.id}") for e in related),

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     store_hash_key: SecretStr | None = None  # key for hashing chat ids; generated into DATA_DIR when unset
     retention_days: int = Field(default=180, ge=1, le=3650)
     kb_reload_seconds: float = Field(default=2.0, gt=0)
+    rate_limit: bool = True  # python-telegram-bot's AIORateLimiter: stay within Telegram's flood limits
     http_timeout: float = Field(default=10.0, gt=0)  # seconds to wait for the Bot API on one request
     flood_burst: int = Field(default=8, ge=1)  # messages one user may send at once...
     flood_per_seconds: float = Field(default=10.0, gt=0)  # ...and again after this many seconds

@@ -58,8 +58,8 @@ async def _purge_daily(store) -> None:
         store.purge()
 
 
-def build_application(settings: Settings, dialogue: Dialogue | LiveDialogue, *, store=None,
-                      rate_limit: bool = True) -> Application:
+def application_builder(settings: Settings, *, rate_limit: bool | None = None) -> ApplicationBuilder:
+    """The client as the bot uses it (pool, time-outs, rate limiter); the benchmark's echo bot uses it too."""
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value().strip())
@@ -70,12 +70,15 @@ def build_application(settings: Settings, dialogue: Dialogue | LiveDialogue, *, 
         .connect_timeout(settings.http_timeout)
         .get_updates_read_timeout(settings.http_timeout)
         .get_updates_connect_timeout(settings.http_timeout)
-        .post_init(on_startup)
-        .post_stop(on_stop)
     )
-    if rate_limit:
+    if settings.rate_limit if rate_limit is None else rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    app = builder.build()
+    return builder
+
+
+def build_application(settings: Settings, dialogue: Dialogue | LiveDialogue, *, store=None,
+                      rate_limit: bool | None = None) -> Application:
+    app = application_builder(settings, rate_limit=rate_limit).post_init(on_startup).post_stop(on_stop).build()
     app.bot_data["live"] = dialogue if isinstance(dialogue, LiveDialogue) else LiveDialogue(dialogue)
     app.bot_data["store"] = store
     app.bot_data["admins"] = settings.admins

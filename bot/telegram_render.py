@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import jinja2
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -27,6 +29,9 @@ def html_chunks(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     """The text as HTML messages of at most `limit` characters, split between paragraphs where possible.
 
     Splitting happens on the plain text, before escaping, so no cut can fall inside an entity like &amp;."""
+    whole = to_html(text)
+    if len(whole) <= limit and whole:
+        return [whole]  # nearly every reply: one render, no splitting
     chunks: list[str] = []
     current = ""
     for paragraph in _pieces(text, limit):
@@ -68,6 +73,7 @@ def label(text: str) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1].rstrip() + "…"
 
 
+@lru_cache(maxsize=1024)  # the same answer always has the same buttons; markups are immutable
 def keyboard(buttons: tuple[Button, ...], feedback_for: str | None = None) -> InlineKeyboardMarkup | None:
     rows = [[InlineKeyboardButton(label(b.label), callback_data=b.data)]
             for b in buttons if len(b.data.encode()) <= MAX_CALLBACK_DATA]

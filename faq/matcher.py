@@ -9,6 +9,7 @@ then scales the score: the right credential keeps it, another one cuts it.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from faq.kb import Entry, KnowledgeBase, KnowledgeBaseError
 from faq.normalize import Normalized, Normalizer
 
 OVERLAP_WEIGHT = 0.8  # the rest is token_sort_ratio
+FUZZY_MAX = 100 * (1 - OVERLAP_WEIGHT)
 # A credential named in a phrasing counts as one more word of this weight: a question that names none
 # covers less of "what is on the cma exam" than one that does.
 CREDENTIAL_WORD = 1.5
@@ -31,6 +33,7 @@ DECLINE_BELOW = 42.0  # under this nothing fits
 UNKNOWN_SHARE = 0.35  # see strong_anchors in synonyms.yaml
 MERGE_GAP = 14.0  # entries of other credentials this close on a shared topic are answered together
 SUGGESTIONS = 3
+RANKED = 6  # entries a decision looks at: the suggestions, the runner-up, and those a merge may join
 
 # How a question's credentials scale an entry's score (entry credentials vs credentials named).
 SAME_CREDENTIAL = 1.0
@@ -90,9 +93,12 @@ class Matcher:
                     )
                 normalized.append((i, norm))
 
+        entry_tokens: dict[int, set[str]] = defaultdict(set)
+        for i, norm in normalized:
+            entry_tokens[i].update(norm.tokens)
         doc_freq: dict[str, int] = defaultdict(int)
-        for i, entry in enumerate(self.entries):
-            for token in {t for j, n in normalized if j == i for t in n.tokens}:
+        for tokens in entry_tokens.values():
+            for token in tokens:
                 doc_freq[token] += 1
         n = len(self.entries)
         self._idf = {t: math.log((n + 1) / (df + 0.5)) for t, df in doc_freq.items()}
@@ -120,35 +126,58 @@ class Matcher:
     def idf(self, token: str) -> float:
         return self._idf.get(token, self._unknown_idf)
 
-    def rank(self, norm: Normalized) -> list[Scored]:
-        """Every entry sharing a word with the question, best first."""
-        query = frozenset(norm.tokens)
-        q_weight = sum(self.idf(t) for t in query)
-        q_text = " ".join(sorted(query))
-        best: dict[int, float] = {}
-        candidates = {pi for t in query for pi in self._index.get(t, ())}
-        for pi in candidates:
+    def rank(self, norm: Normalized, enough: int | None = None) -> list[Scored]:
+        """Entries sharing a word with the question, best first: all of them, or (with `enough`) at least the
+        best `enough`, skipping the fuzzy score of phrasings whose overlap alone rules them out."""
+        weights = {t: self.idf(t) for t in norm.tokens}
+        q_weight = sum(weights.values())
+        q_text = " ".join(sorted(weights))
+        overlap: dict[int, float] = defaultdict(float)
+        for token, weight in weights.items():  # walk the index once instead of intersecting every phrasing
+            for pi in self._index.get(token, ()):
+                overlap[pi] += weight
+        per_entry: dict[int, list[tuple[float, _Phrasing]]] = defaultdict(list)
+        for pi, shared in overlap.items():
             p = self._phrasings[pi]
-            overlap = sum(self.idf(t) for t in query & p.tokens)
-            shared_credential = CREDENTIAL_WORD if p.credentials & norm.credentials else 0.0
-            q_cov = (overlap + shared_credential) / (q_weight + shared_credential)
-            p_cov = (overlap + shared_credential) / p.weight
-            f1 = 2 * q_cov * p_cov / (q_cov + p_cov)
-            score = 100 * (OVERLAP_WEIGHT * f1 + (1 - OVERLAP_WEIGHT) * fuzz.token_sort_ratio(q_text, p.text) / 100)
-            if score > best.get(p.entry_index, 0.0):
-                best[p.entry_index] = score
-        ranked = [
-            Scored(self.entries[i], s * _credential_factor(self.entries[i].credentials, norm.credentials))
-            for i, s in best.items()
-        ]
+            if p.credentials & norm.credentials:
+                shared += CREDENTIAL_WORD
+                q_cov = shared / (q_weight + CREDENTIAL_WORD)
+            else:
+                q_cov = shared / q_weight
+            p_cov = shared / p.weight
+            per_entry[p.entry_index].append((100 * OVERLAP_WEIGHT * 2 * q_cov * p_cov / (q_cov + p_cov), p))
+        # The fuzzy part adds at most FUZZY_MAX: an entry whose best overlap plus that cannot reach the
+        # `enough`-th best exact score found so far is left unscored (what keeps a large knowledge base fast).
+        bounds = []
+        for index, found in per_entry.items():
+            factor = _credential_factor(self.entries[index].credentials, norm.credentials)
+            found.sort(key=lambda f: -f[0])
+            bounds.append(((found[0][0] + FUZZY_MAX) * factor, factor, index, found))
+        bounds.sort(key=lambda b: -b[0])
+        best: dict[int, float] = {}
+        top: list[float] = []  # min-heap of the best `enough` exact scores
+        for bound, factor, index, found in bounds:
+            if enough and len(top) >= enough and bound < top[0]:
+                break
+            score = 0.0
+            for part, p in found:
+                if part + FUZZY_MAX <= score:
+                    break
+                score = max(score, part + FUZZY_MAX * fuzz.token_sort_ratio(q_text, p.text) / 100)
+            best[index] = score * factor
+            heapq.heappush(top, best[index])
+            if enough and len(top) > enough:
+                heapq.heappop(top)
+        ranked = [Scored(self.entries[i], s) for i, s in best.items()]
         ranked.sort(key=lambda s: (-s.score, s.entry.id))
         return ranked
 
-    def decide(self, text: str) -> Decision:
-        norm = self.normalize(text)
+    def decide(self, text: str, norm: Normalized | None = None) -> Decision:
+        """Answer, merge, clarify or decline; `norm` saves normalising again when the caller already has it."""
+        norm = norm or self.normalize(text)
         if not norm.tokens:
             return self._credential_only(norm)
-        ranking = self.rank(norm)
+        ranking = self.rank(norm, enough=RANKED)
         top = ranking[0] if ranking else None
         off_topic = not norm.credentials and self._off_topic(norm)
         if top is None or top.score < DECLINE_BELOW or off_topic or top.entry.decline:

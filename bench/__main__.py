@@ -1,0 +1,83 @@
+"""`python -m bench`: every figure of the README's Performance section, printed and written as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+from bench import e2e, growth, matching
+from bot.dialogue import Dialogue
+from bot.evaluate import load_cases
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC = ROOT.parent / "shared" / "eval" / "public.yaml"
+OWN = ROOT / "tests" / "data" / "regression.yaml"
+
+
+def table(rows: list[dict]) -> str:
+    if not rows:
+        return "(none)"
+    cols = list(rows[0])
+    widths = [max(len(str(c)), *(len(str(r.get(c, ""))) for r in rows)) for c in cols]
+    line = lambda vals: "  ".join(str(v).ljust(w) for v, w in zip(vals, widths))  # noqa: E731
+    return "\n".join([line(cols), line("-" * w for w in widths)] + [line(r.get(c, "") for c in cols) for r in rows])
+
+
+def machine() -> dict:
+    return {"python": platform.python_version(), "machine": platform.machine(), "cores": os.cpu_count(),
+            "cpu": next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                         if l.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists()
+            else platform.processor()}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--eval", type=Path, action="append",
+                        help="eval file(s); default: the shared public eval if present, and the project's own")
+    parser.add_argument("--skip", action="append", default=[], choices=["matching", "growth", "e2e", "startup"])
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    args = parser.parse_args(argv)
+
+    dialogue = Dialogue()
+    files = args.eval or [p for p in (PUBLIC, OWN) if p.exists()]
+    results: dict = {"machine": machine()}
+    print(f"machine: {results['machine']}")
+    questions = [c.q for f in files for c in load_cases(f)]
+
+    if "matching" not in args.skip:
+        results["matching"] = {}
+        for f in files:
+            rows = [r.as_dict() for r in matching.run(dialogue, load_cases(f))]
+            base = rows[0]["p50_us"]
+            for r in rows:
+                r["p50_vs_recertbot"] = round(r["p50_us"] / base, 2) if r["p50_us"] == r["p50_us"] else None
+            results["matching"][f.name] = rows
+            print(f"\n== Matching quality and latency per question: {f} ==\n{table(rows)}")
+        p50, p99 = matching.project_matcher_only(dialogue, [c for f in files for c in load_cases(f)])
+        results["matcher_only"] = {"p50_us": round(p50, 1), "p99_us": round(p99, 1)}
+        print(f"\nmatcher alone (normalise + score + decide): p50 {p50:.0f} µs, p99 {p99:.0f} µs")
+
+    if "growth" not in args.skip:
+        results["growth"] = growth.run(dialogue.kb, questions)
+        print(f"\n== Matcher latency as the knowledge base grows ==\n{table(results['growth'])}")
+
+    if "e2e" not in args.skip:
+        results["e2e"] = e2e.throughput(questions)
+        print(f"\n== End to end through python-telegram-bot and a local Bot API ==\n{table(results['e2e'])}")
+
+    if "startup" not in args.skip:
+        results["startup"] = e2e.startup()
+        print(f"\n== Start-up: process start to first answer, peak RSS ==\n{table(results['startup'])}")
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    print(f"\nwritten to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
