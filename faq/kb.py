@@ -71,6 +71,7 @@ class CredentialSpec(_Strict):
 class SynonymSpec(_Strict):
     anchors: list[str] = Field(min_length=1)
     strong_anchors: list[str] = Field(min_length=1)
+    out_of_scope: list[str] = []
     phrases: dict[str, str]
     words: dict[str, str]
 

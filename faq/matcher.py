@@ -77,6 +77,7 @@ class Matcher:
         self.normalize = Normalizer(kb, raw_vocab)
         self.anchors = frozenset(kb.synonyms.anchors)
         self.strong_anchors = frozenset(kb.synonyms.strong_anchors)
+        self.out_of_scope = frozenset(kb.synonyms.out_of_scope)
 
         normalized: list[tuple[int, Normalized]] = []
         seen: dict[tuple, str] = {}
@@ -116,6 +117,10 @@ class Matcher:
 
     def _off_topic(self, norm: Normalized) -> bool:
         tokens = set(norm.tokens)
+        if tokens & self.out_of_scope:
+            return True
+        if norm.credentials:
+            return False
         if not tokens & self.anchors:
             return True  # nothing in it is about credentials at all
         if tokens & self.strong_anchors:
@@ -179,7 +184,7 @@ class Matcher:
             return self._credential_only(norm)
         ranking = self.rank(norm, enough=RANKED)
         top = ranking[0] if ranking else None
-        off_topic = not norm.credentials and self._off_topic(norm)
+        off_topic = self._off_topic(norm)
         if top is None or top.score < DECLINE_BELOW or off_topic or top.entry.decline:
             # When the closest entry is a known out-of-scope topic, its answer says where to ask instead.
             pointer = top.entry if top and top.entry.decline and top.score >= ANSWER_AT else None
@@ -196,14 +201,19 @@ class Matcher:
         return Decision("clarify", top.score, norm, suggestions=suggestions, ranking=tuple(ranking))
 
     def _merge(self, top: Scored, ranking: list[Scored], norm: Normalized):
-        """When no credential is named and entries of several credentials fit one topic, answer them together."""
-        if norm.credentials or not top.entry.topics or top.entry.decline:
+        """Entries of several credentials that fit one topic, answered together: when the question names none
+        of them and they score close, or when it names two or more ("cma or ccma, which needs more ceus")."""
+        if len(norm.credentials) == 1 or not top.entry.topics or top.entry.decline:
             return None
-        close = [s for s in ranking[1:] if s.score >= top.score - MERGE_GAP]
         for topic in top.entry.topics:
+            if norm.credentials:
+                members = tuple(e for e in self.topic_entries(topic) if set(e.credentials) & norm.credentials)
+                if len({c for e in members for c in e.credentials}) >= 2:
+                    return topic, members
+                continue
+            close = [s for s in ranking[1:] if s.score >= top.score - MERGE_GAP]
             if any(topic in s.entry.topics and set(s.entry.credentials) != set(top.entry.credentials) for s in close):
-                members = self.topic_entries(topic)
-                return topic, members
+                return topic, self.topic_entries(topic)
         return None
 
     def topic_entries(self, topic: str) -> tuple[Entry, ...]:

@@ -9,7 +9,7 @@ def entry_of(matcher, text):
     "text, entry",
     [
         ("how many ceus do i need to recert my cma??", "cma-ce-total"),
-        ("how many ceus have to be from the aama", "cma-ce-aama"),
+        ("how many aama ceus do i need at least", "cma-ce-aama"),
         ("ccma how often renew", "nha-cycle"),
         ("how do i renew my ccma", "nha-how"),
         ("how much is the ccma renewal", "nha-fee"),
@@ -66,10 +66,10 @@ def test_named_credential_picks_its_own_entry_not_a_merge(matcher):
 
 
 def test_two_close_entries_clarify_with_three_suggestions(matcher):
-    d = matcher.decide("does a cpr class count")
+    d = matcher.decide("how do i renew")
     assert d.kind == "clarify"
     assert len(d.suggestions) == 3
-    assert "cma-cpr" in [e.id for e in d.suggestions]
+    assert {"cma-paths", "nha-how"} <= {e.id for e in d.suggestions}
 
 
 def test_bare_credential_offers_its_topics(matcher):

@@ -42,16 +42,16 @@ def test_schema_is_versioned_in_wal_mode_and_reopens(tmp_path):
 
 
 def test_terminal_chat_records_misses_picks_and_kinds(dialogue, store):
-    lines = iter(["what's the capital of france", "does a cpr class count", "1", "how often do i renew my ccma",
+    lines = iter(["what's the capital of france", "how do i renew", "1", "how often do i renew my ccma",
                   "quit"])
     chat(dialogue, read=lambda _: next(lines), write=lambda _: None, store=store, chat_id="terminal:me")
     kinds = [r[4] for r in rows(store, "replies")]
     assert kinds == ["decline", "clarify", "answer", "answer"]
     misses = store.misses()
     assert [(m.kind, m.text) for m in misses] == [("decline", "what's the capital of france"),
-                                                   ("clarify", "does a cpr class count")]
-    assert misses[1].guesses[0][0] == "cma-cpr"
-    assert store.picks() == [("does a cpr class count", "cma-cpr")]
+                                                   ("clarify", "how do i renew")]
+    assert misses[1].guesses[0][0] == "cma-paths"
+    assert store.picks() == [("how do i renew", "cma-paths")]
 
 
 def test_ask_and_eval_record_nothing(tmp_path):
@@ -102,7 +102,7 @@ def seed(store, dialogue):
         store.record(1, "telegram", text, dialogue.reply(text, ChatState()))
     state = ChatState()
     for _ in range(2):
-        store.record(2, "telegram", "cpr class count?", dialogue.reply("does a cpr class count", state))
+        store.record(2, "telegram", "renew how?", dialogue.reply("how do i renew", state))
         store.record(2, "telegram", "", dialogue.reply("1", state))
     store.record_feedback(3, "telegram", "cma-cycle", 1)
     store.record_feedback(3, "telegram", "cma-cycle", -1)
@@ -114,24 +114,24 @@ def test_misses_are_grouped_by_similarity_largest_first(store, dialogue):
     groups = reports.group_misses(store.misses())
     assert [g.count for g in groups][:2] == [3, 2]
     assert "wifi password" in groups[0].leader and len(groups[0].examples) == 3
-    assert groups[1].as_dict()["best_guess"] == "cma-cpr"
+    assert groups[1].as_dict()["best_guess"] == "cma-paths"
     assert sum(g.count for g in groups) == len(store.misses())
 
 
 def test_a_suggestion_appears_after_picks(store, dialogue):
     seed(store, dialogue)
     found = {s.entry: s for s in reports.suggest(store, dialogue.matcher)}
-    assert "cma-cpr" in found
-    assert found["cma-cpr"].phrasings["does a cpr class count"]["picks"] == 2
+    assert "cma-paths" in found
+    assert found["cma-paths"].phrasings["how do i renew"]["picks"] == 2
     yaml_text = reports.suggestions_yaml(list(found.values()))
-    assert "    - does a cpr class count  # picked 2" in yaml_text
+    assert "    - how do i renew  # picked 2" in yaml_text
 
 
 def test_stats_count_kinds_entries_and_feedback(store, dialogue):
     seed(store, dialogue)
     data = reports.stats(store)
     assert data["kinds"]["clarify"] == 2 and data["kinds"]["answer"] == 2
-    assert data["top_entries"] == {"cma-cpr": 2}
+    assert data["top_entries"] == {"cma-paths": 2}
     assert data["feedback"] == {"nha-fee": {"up": 0, "down": 1}, "cma-cycle": {"up": 1, "down": 1}}
 
 
@@ -146,8 +146,8 @@ def test_report_commands_print_tables_and_json(tmp_path, dialogue):
                               text=True, timeout=60, check=True).stdout
 
     assert json.loads(run("misses", "--json"))[0]["count"] == 3
-    assert "does a cpr class count" in run("suggest")
-    assert json.loads(run("stats", "--json", "--since", "30"))["top_entries"] == {"cma-cpr": 2}
+    assert "how do i renew" in run("suggest")
+    assert json.loads(run("stats", "--json", "--since", "30"))["top_entries"] == {"cma-paths": 2}
     assert "Replies by kind" in run("stats")
 
 

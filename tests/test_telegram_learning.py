@@ -63,13 +63,13 @@ async def bot(api, kb, matcher, store):
 
 async def test_telegram_records_misses_picks_and_feedback_with_comment(api, bot, store):
     api.text(USER, "tell me a joke")
-    api.text(USER, "does a cpr class count")
+    api.text(USER, "how do i renew")
     sent = await api.wait_for("sendMessage", 2, chat_id=USER)
     api.callback(USER, sent[1].params["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
     sent = await api.wait_for("sendMessage", 3, chat_id=USER)
     answer_rows = sent[2].params["reply_markup"]["inline_keyboard"]
     thumbs = [b["callback_data"] for b in answer_rows[-1]]
-    assert thumbs == ["fb:+:cma-cpr", "fb:-:cma-cpr"]
+    assert thumbs == ["fb:+:cma-paths", "fb:-:cma-paths"]
     api.callback(USER, thumbs[1])
     sent = await api.wait_for("sendMessage", 4, chat_id=USER)
     prompt = sent[3]
@@ -77,10 +77,10 @@ async def test_telegram_records_misses_picks_and_feedback_with_comment(api, bot,
     api.text(USER, "it was about CCMA", reply_to=prompt.result["message_id"])
     sent = await api.wait_for("sendMessage", 5, chat_id=USER)
     assert "noted" in sent[4].params["text"]
-    assert [m.text for m in store.misses()] == ["tell me a joke", "does a cpr class count"]
-    assert store.picks() == [("does a cpr class count", "cma-cpr")]
+    assert [m.text for m in store.misses()] == ["tell me a joke", "how do i renew"]
+    assert store.picks() == [("how do i renew", "cma-paths")]
     assert store.db.execute("SELECT entry, vote, comment FROM feedback").fetchall() == \
-        [("cma-cpr", -1, "it was about CCMA")]
+        [("cma-paths", -1, "it was about CCMA")]
     dump = json.dumps([store.db.execute(f"SELECT * FROM {t}").fetchall() for t in ("replies", "misses", "picks")])
     assert str(USER) not in dump
 
