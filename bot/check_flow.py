@@ -90,7 +90,8 @@ def parse_command(args: str, detect_credentials: Callable[[str], frozenset]) -> 
 
 def from_message(text: str, numbers: Numbers, credentials: frozenset) -> CheckState | None:
     """A personal question as a check, or None when the message holds none of the user's own numbers."""
-    if not numbers.any or not (numbers.personal or re.match(r"\s*\d", text)):
+    own = numbers.personal or numbers.expired or numbers.certified or re.match(r"\s*\d", text)
+    if not numbers.any or not own:
         return None
     values = dict(numbers.values)
     credential = next(iter(credentials)) if len(credentials) == 1 else None

@@ -43,7 +43,10 @@ _NOT_EXPIRED = re.compile(r"(?:has\s*n[o']?t|hasnt|not|never|didn'?t|hasn'?t)\s+
 _CERTIFIED = re.compile(
     rf"(?:certified|recertified|certification|recert|passed|got\s+(?:my\s+)?(?:cma|cert\w*|credential))"
     rf"\D{{0,25}}?(?:{_MONTH_RE}\s*(?:of\s+)?(\d{{4}})|(\d{{1,2}})\s*[/-]\s*(\d{{4}})|(\d{{4}})\s*-\s*(\d{{1,2}}))")
-_PERSONAL = re.compile(r"\b(i|ive|im|id|my|me|we|our|mine)\b|\bso far\b|\b(done|completed|earned|finished|got)\b")
+# "I have 45 points" is about the user's own numbers; "do I need 10 ceus in each category" is not.
+_PERSONAL = re.compile(r"\b(i|we|ive|weve)\s*(have|ve|got|did|earned|completed|finished|took|only have|already have|"
+                       r"am at|m at|certified|recertified|passed)\b|\b(my|our) \d|\bso far\b|"
+                       r"\b(done|completed|earned|finished)\b")
 _WORD_AGO = {"yesterday": (1, "day"), "last week": (7, "day"), "last month": (1, "month"), "last year": (12, "month")}
 _SHORT_UNITS = {"mo": "month", "yr": "year"}
 
