@@ -41,7 +41,7 @@ async def send_reply(message: Message, reply: Reply, context: ContextTypes.DEFAU
     _record(context, message.chat_id, text, reply)
     feedback = reply.entry if reply.kind == "answer" and context.application.bot_data.get("store") else None
     for html, markup in reply_messages(reply, feedback_for=feedback):
-        await with_retry(lambda: message.reply_html(html, reply_markup=markup, link_preview_options=NO_PREVIEW))
+        await _say(message, html, reply_markup=markup)
 
 
 async def _say(message: Message, html: str, **kwargs) -> Message:

@@ -7,6 +7,8 @@ import pytest
 from bot.dialogue import Dialogue
 from faq.kb import DATA_DIR, load
 from faq.matcher import Matcher
+from tests.fake_bot_api import FakeBotApi
+from tests.telegram_harness import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 REGRESSION = Path(__file__).parent / "data" / "regression.yaml"
@@ -38,3 +40,12 @@ def kb_copy(tmp_path):
     target = tmp_path / "kb"
     shutil.copytree(DATA_DIR, target)
     return target
+
+
+@pytest.fixture
+async def api():
+    """A fake Bot API server on 127.0.0.1, for one test."""
+    server = FakeBotApi(TOKEN)
+    await server.start()
+    yield server
+    await server.stop()

@@ -10,10 +10,8 @@ import pytest
 
 from bot import log_setup, retry
 from bot.dialogue import Dialogue
-from bot.settings import Settings
-from bot.telegram_app import allowed_updates, build_application, on_startup
-from tests.fake_bot_api import Fault, FakeBotApi
-from tests.test_telegram_e2e import TOKEN
+from tests.fake_bot_api import Fault
+from tests.telegram_harness import TOKEN, serve, stop
 
 CHATS = (6001, 6002, 6003)
 ANSWER = re.compile(r"you have (\d+) of the 30 CCP points")
@@ -26,29 +24,8 @@ def quick_backoff(monkeypatch):
     monkeypatch.setattr("bot.retry.MAX_DELAY", 0.2)
 
 
-@pytest.fixture
-async def api():
-    server = FakeBotApi(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
-
-
 async def serving(api, kb, matcher, **overrides):
-    settings = Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_base_url=api.base_url,
-                        http_timeout=1.0, **overrides)
-    app = build_application(settings, Dialogue(kb, matcher))
-    await app.initialize()
-    await on_startup(app)
-    await app.start()
-    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=allowed_updates())
-    return app
-
-
-async def stop(app):
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
+    return await serve(api, Dialogue(kb, matcher), http_timeout=1.0, **overrides)
 
 
 def answered(api):

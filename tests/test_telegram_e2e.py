@@ -3,37 +3,14 @@
 import pytest
 
 from bot.dialogue import Dialogue
-from bot.settings import Settings
-from bot.telegram_app import allowed_updates, build_application, on_startup
-from tests.fake_bot_api import FakeBotApi
-
-TOKEN = "123456789:AAHfakeTOKENforTESTSonly_abcdefghijk"
-USER = 5001
-
-
-@pytest.fixture
-async def api():
-    server = FakeBotApi(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
+from tests.telegram_harness import USER, serve, stop
 
 
 @pytest.fixture
 async def bot(api, kb, matcher):
-    settings = Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_base_url=api.base_url)
-    app = build_application(settings, Dialogue(kb, matcher))
-    async with app:
-        await on_startup(app)  # post_init runs only under run_polling
-        await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=allowed_updates())
-        yield app
-        await app.updater.stop()
-        await app.stop()
-
-
-def texts(calls):
-    return [c.params["text"] for c in calls]
+    app = await serve(api, Dialogue(kb, matcher))
+    yield app
+    await stop(app)
 
 
 async def test_start_registers_commands_and_welcomes_with_topic_buttons(api, bot):

@@ -11,22 +11,13 @@ import yaml
 
 from bot.dialogue import Dialogue
 from bot.live import LiveDialogue
-from bot.settings import Settings
 from bot.store import DB_NAME, Store
-from bot.telegram_app import allowed_updates, build_application, on_startup, on_stop
+from bot.telegram_app import build_application, on_startup, on_stop
 from faq.kb import load
-from tests.fake_bot_api import FakeBotApi
-from tests.test_telegram_e2e import TOKEN, USER
+from tests import telegram_harness
+from tests.telegram_harness import USER, settings_for, stop
 
 ADMIN = 7007
-
-
-@pytest.fixture
-async def api():
-    server = FakeBotApi(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
@@ -37,21 +28,7 @@ def store(tmp_path):
 
 
 async def serve(api, live, store):
-    settings = Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_base_url=api.base_url,
-                        admin_chat_ids=str(ADMIN), kb_reload_seconds=0.1)
-    app = build_application(settings, live, store=store)
-    await app.initialize()
-    await on_startup(app)
-    await app.start()
-    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=allowed_updates())
-    return app
-
-
-async def stop(app):
-    await on_stop(app)  # post_stop runs only under run_polling
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
+    return await telegram_harness.serve(api, live, store=store, admin_chat_ids=str(ADMIN), kb_reload_seconds=0.1)
 
 
 @pytest.fixture
@@ -143,9 +120,7 @@ async def test_an_edited_knowledge_base_is_served_without_restart(api, kb_copy, 
 
 async def test_sighup_reloads_at_once(api, kb_copy, store):
     live = LiveDialogue(Dialogue(load(kb_copy)), kb_copy)
-    settings = Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_base_url=api.base_url,
-                        kb_reload_seconds=3600)  # only the signal can reload in time
-    app = build_application(settings, live, store=store)
+    app = build_application(settings_for(api, kb_reload_seconds=3600), live, store=store)  # only SIGHUP in time
     async with app:
         await on_startup(app)
         await app.start()

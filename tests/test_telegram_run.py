@@ -13,17 +13,8 @@ import pytest
 from bot.dialogue import Dialogue
 from bot.settings import Settings
 from bot.telegram_app import build_application
-from tests.conftest import ROOT
 from tests.fake_bot_api import FakeBotApi
-from tests.test_telegram_e2e import TOKEN, USER
-
-
-@pytest.fixture
-async def api():
-    server = FakeBotApi(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
+from tests.telegram_harness import TOKEN, USER, settings_for
 
 
 def free_port() -> int:
@@ -40,8 +31,7 @@ def update_json(update_id: int, text: str) -> dict:
 
 async def test_webhook_accepts_the_secret_and_rejects_the_rest(api, kb, matcher):
     port = free_port()
-    settings = Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_base_url=api.base_url)
-    app = build_application(settings, Dialogue(kb, matcher))
+    app = build_application(settings_for(api), Dialogue(kb, matcher))
     url = f"http://127.0.0.1:{port}/hook"
     async with app:
         await app.start()
