@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cached_property, lru_cache
 
 from bot import check_flow
 from bot.check_flow import CheckState
@@ -36,7 +35,7 @@ class Button:
 
 @dataclass(frozen=True)
 class Reply:
-    kind: str  # answer | clarify | decline | check | greeting | help | thanks | error
+    kind: str  # answer | clarify | decline | check | greeting | help | thanks
     text: str
     entry: str | None = None
     score: float | None = None
@@ -65,10 +64,8 @@ class Dialogue:
         self.kb = kb or load_kb()
         self.matcher = matcher or Matcher(self.kb)
         self.today = today
-
-    @cached_property
-    def _by_id(self) -> dict[str, Entry]:
-        return dict(self.kb.entries)
+        # An entry's answer never changes for this knowledge base: rendered once, here.
+        self._answers = {e.id: render("answer", entry=e) for e in self.kb.entries.values()}
 
     def reply(self, text: str, state: ChatState | None = None) -> Reply:
         state = state if state is not None else ChatState()
@@ -155,12 +152,12 @@ class Dialogue:
         if outcome.error:
             return Reply("check", outcome.error)
         v = outcome.verdict
-        sources = [s for fid in v.facts for sid in self.kb.facts[fid].sources for s in [self.kb.sources[sid]]]
+        sources = [self.kb.sources[sid] for fid in v.facts for sid in self.kb.facts[fid].sources]
         return Reply("check", render("check", self.kb, v=v, sources=sources), entry=f"check:{v.credential}")
 
     def answer_entry(self, entry_id: str, state: ChatState | None = None) -> Reply | None:
         """The answer of one entry, as a tapped suggestion or related button asks for it."""
-        entry = self._by_id.get(entry_id)
+        entry = self.kb.entries.get(entry_id)
         if entry is None:
             return None
         state = state if state is not None else ChatState()
@@ -176,17 +173,12 @@ class Dialogue:
             return self.answer_entry(state.offered[n - 1], state)
         return None
 
-    @cached_property
-    def _answer_text(self):
-        # An entry's rendered answer never changes for this knowledge base: render each once.
-        return lru_cache(maxsize=None)(lambda entry_id: render("answer", entry=self._by_id[entry_id]))
-
     def _answer(self, entry: Entry, score: float | None, state: ChatState) -> Reply:
-        related = [self._by_id[r] for r in entry.related[:RELATED]]
+        related = [self.kb.entries[r] for r in entry.related[:RELATED]]
         state.offered, state.offered_for = tuple(e.id for e in related), None
         return Reply(
             "answer",
-            self._answer_text(entry.id),
+            self._answers[entry.id],
             entry=entry.id,
             score=score,
             buttons=tuple(Button(e.question, f"e:{e.id}") for e in related),
@@ -211,7 +203,7 @@ class Dialogue:
             return self._offer("answer", text, d.merged, score, state, entry_id=f"topic:{d.topic}")
         if d.kind == "clarify":
             questions = [e.question for e in d.suggestions]
-            return self._offer("clarify", render("clarify", questions=questions, intro=None),
+            return self._offer("clarify", render("clarify", questions=questions),
                                d.suggestions, score, state, question=text, guesses=guesses)
         return Reply("decline", render("decline", entry=d.entry),
                      entry=d.entry.id if d.entry else None, score=score, guesses=guesses)
