@@ -101,7 +101,6 @@ def from_message(text: str, numbers: Numbers, credentials: frozenset) -> CheckSt
     if credential is None and re.search(r"\bccp\b", text, re.I):
         credential = "RMA"
     state = CheckState(credential=credential, values=values)
-    _rename_for(state)
     if numbers.expired:
         state.values["expired"] = numbers.expired
     elif numbers.not_expired:
@@ -117,12 +116,12 @@ def follow_up(previous: CheckState, numbers: Numbers) -> CheckState | None:
     if not numbers.values:
         return None
     state = CheckState(previous.credential, {**previous.values, **numbers.values})
-    _rename_for(state)
     _normalise(state)
     return state
 
 
 def _normalise(state: CheckState) -> None:
+    _rename_for(state)
     values = state.values
     if "non_aama" in values and "total" not in values and "aama" in values:
         values["total"] = values["aama"] + values["non_aama"]
@@ -286,9 +285,12 @@ def _not_an_answer(text: str, slot: str, state: CheckState, hint: str | None = N
     return CheckOutcome(error=hint or "Please reply with a number, 'skip' or 'cancel'.", ask=slot, state=state)
 
 
+# One amount, named for its credential: CMA points, NHA credits, AMT CCP points, however the user put it.
+_AMOUNT = {"CMA": "total", "NHA": "credits", "RMA": "points"}
+
+
 def _rename_for(state: CheckState) -> None:
-    values = state.values
-    if state.credential == "NHA" and "total" in values:
-        values["credits"] = values.pop("total")
-    if state.credential == "RMA" and "total" in values:
-        values["points"] = values.pop("total")
+    name = _AMOUNT.get(state.credential or "")
+    for other in ("total", "credits", "points"):
+        if name and other != name and other in state.values and name not in state.values:
+            state.values[name] = state.values.pop(other)

@@ -46,6 +46,9 @@ def test_personal_questions_are_checked(talk, text, must):
         ("/check cma certified=2021-06", ["current until 30 June 2026", "must pass"]),
         ("/check@recertbot cma 45 20", ["15 more points"]),
         ("/check ncma", ["can't check NCMA"]),
+        ("/check rma points=25", ["5 more"]),
+        ("/check ccma total=7", ["3 more"]),
+        ("/check cma credits=45 aama=20", ["15 more points"]),
     ],
 )
 def test_one_line_check(talk, text, must):
