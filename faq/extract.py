@@ -46,6 +46,7 @@ _CERTIFIED = re.compile(
 # "I have 45 points" is about the user's own numbers; "do I need 10 ceus in each category" is not.
 _PERSONAL = re.compile(r"\b(i|we|ive|weve)\s*(have|ve|got|did|earned|completed|finished|took|only have|already have|"
                        r"am at|m at|certified|recertified|passed)\b|\b(my|our) \d|\bso far\b|"
+                       r"\b(got|have|did|earned|completed|finished)\s+(only\s+|about\s+|like\s+)?\d|"
                        r"\b(done|completed|earned|finished)\b")
 _WORD_AGO = {"yesterday": (1, "day"), "last week": (7, "day"), "last month": (1, "month"), "last year": (12, "month")}
 _SHORT_UNITS = {"mo": "month", "yr": "year"}

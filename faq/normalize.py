@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from faq.kb import KnowledgeBase
 
@@ -63,7 +64,11 @@ class Normalizer:
         if word in self._vocab or len(word) < TYPO_MIN_LEN or word.isdigit():
             return word
         best = process.extractOne(word, self._typo_choices, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
-        return best[0] if best else word
+        if best:
+            return best[0]
+        # Two letters swapped ("mnay") cost fuzz.ratio too much on a short word; accept exactly that slip.
+        swap = process.extractOne(word, self._typo_choices, scorer=OSA.distance, score_cutoff=1)
+        return swap[0] if swap and sorted(swap[0]) == sorted(word) else word
 
     def _canonical(self, word: str) -> str:
         word = self._words.get(word, word)

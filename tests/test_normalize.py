@@ -29,7 +29,8 @@ def test_synonyms_reach_one_canonical_form(matcher, text, tokens):
 
 
 @pytest.mark.parametrize("typo, right", [("recertifcation", "recertification"), ("expird", "expired"),
-                                          ("conferance", "conference"), ("certifcation", "certification")])
+                                          ("conferance", "conference"), ("certifcation", "certification"),
+                                          ("mnay", "many"), ("ceritfication", "certification")])
 def test_typos_are_corrected_to_known_words(matcher, typo, right):
     assert matcher.normalize(f"cma {typo}") == matcher.normalize(f"cma {right}")
 
@@ -61,3 +62,8 @@ def test_stop_words_do_not_count(matcher):
 
 def test_numbers_are_not_content(matcher):
     assert matcher.normalize("is it 60 or 30").tokens == ()
+
+
+def test_an_unknown_word_is_not_forced_onto_a_known_one(matcher):
+    assert "passport" in matcher.normalize("renew my passport").tokens
+    assert "lease" in matcher.normalize("when does my lease expire").tokens  # not "please", a stop word
