@@ -233,7 +233,7 @@ def answer(state: CheckState, text: str, detect_credentials: Callable[[str], fro
         if slot == "credential":
             creds = detect_credentials(text)
             choice = text.strip()
-            if choice.isdigit() and 1 <= int(choice) <= len(CREDENTIAL_CHOICES):
+            if re.fullmatch(r"[0-9]+", choice) and 1 <= int(choice) <= len(CREDENTIAL_CHOICES):
                 creds = frozenset({CREDENTIAL_CHOICES[int(choice) - 1]})
             if len(creds) != 1:
                 return _not_an_answer(text, slot, state)

@@ -3,6 +3,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.dialogue import Dialogue
 from faq.kb import DATA_DIR, load
@@ -11,6 +12,11 @@ from tests.fake_bot_api import FakeBotApi
 from tests.telegram_harness import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# In CI the same examples every run (a landing must not hang on a lucky draw); locally, fresh ones each run.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 REGRESSION = Path(__file__).parent / "data" / "regression.yaml"
 
 # Tests talk only to 127.0.0.1: a proxy from the environment must not capture that traffic.
