@@ -134,3 +134,32 @@ def test_the_token_is_read_from_dotenv(tmp_path, monkeypatch):
     settings = Settings()
     assert settings.token_problem() is None
     assert TOKEN not in repr(settings) and TOKEN not in str(settings.model_dump())
+
+
+async def test_recertbot_run_serves_a_webhook_when_one_is_set(api, tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/recertbot-hook"
+    env = {**bot_env(api.base_url), "WEBHOOK_URL": url, "WEBHOOK_SECRET": "hook_secret_1", "WEBHOOK_PORT": str(port)}
+    proc = await run_bot(env, tmp_path)
+    try:
+        await api.wait_for("setWebhook", timeout=30)
+        assert api.webhook["url"] == url
+        async with httpx.AsyncClient(trust_env=False) as client:
+            rejected = await client.post(url, json=update_json(1, "how many ceus for cma"))
+            accepted = await client.post(url, json=update_json(2, "how often do i renew my ccma"),
+                                         headers={"X-Telegram-Bot-Api-Secret-Token": "hook_secret_1"})
+        assert rejected.status_code == 403 and accepted.status_code == 200
+        [sent] = await api.wait_for("sendMessage", chat_id=USER, timeout=30)
+        assert "every 2 years" in sent.params["text"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, output.decode()[-1500:]
+    assert TOKEN.split(":")[1] not in output.decode()
+
+
+async def test_a_webhook_without_a_secret_is_refused(tmp_path):
+    env = {**bot_env("http://127.0.0.1:9/bot"), "WEBHOOK_URL": "https://127.0.0.1/hook"}
+    proc = await run_bot(env, tmp_path)
+    output, _ = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 2 and "WEBHOOK_SECRET is not" in output.decode()
