@@ -56,7 +56,7 @@ class Decision:
     entry: Entry | None = None  # answer, or the matched out-of-scope entry on a decline
     topic: str | None = None  # merge
     merged: tuple[Entry, ...] = ()  # merge: one entry per credential
-    suggestions: tuple[Entry, ...] = ()  # clarify (and the closest ones on a decline)
+    suggestions: tuple[Entry, ...] = ()  # clarify: the closest entries to offer
     ranking: tuple[Scored, ...] = field(default=(), repr=False)
 
 
