@@ -96,7 +96,9 @@ class Dialogue:
         numbers = extract(text)
         norm = self.matcher.normalize(text)
         credentials = norm.credentials
-        personal = check_flow.from_message(text, numbers, credentials)
+        # "my passport expired 2 months ago" holds numbers too, but is no question for the calculator.
+        foreign = self.matcher.is_off_topic(norm, need_anchor=False)
+        personal = None if foreign else check_flow.from_message(text, numbers, credentials)
         previous = state.last_check
         if previous and personal is None and not credentials - {previous.credential}:
             personal = check_flow.follow_up(previous, numbers) or personal

@@ -27,7 +27,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
                         rf"(?:(?:are|is|were|was|r)\s+)?(?:from\s+(?:the\s+)?)?{_APPROVED}")),
     # "aama approved: 20", "aama=20", "approved 20"
     ("aama", re.compile(rf"{_APPROVED}\s*(?:{_UNIT}\s*)?(?:[:=]|is|are|of)?\s*{NUM}")),
-    ("non_aama", re.compile(rf"{NUM}\s*(?:{_UNIT}\s*)?(?:non[\s-]*aama|other|outside)")),
+    ("non_aama", re.compile(rf"{NUM}\s*(?:{_UNIT}\s*)?(?:from\s+)?(?:non[\s-]*aama|other|outside)")),
     *[(name, re.compile(rf"{NUM}\s*(?:{_UNIT}\s*)?(?:in\s+|of\s+)?{pat}")) for name, pat in _CATEGORY.items()],
     *[(name, re.compile(rf"\b{pat}\s*(?:{_UNIT}\s*)?[:=]?\s*{NUM}")) for name, pat in _CATEGORY.items()],
     ("hours", re.compile(rf"{NUM}\s*(?:contact\s+)?(?:hours?|hrs?)\b")),

@@ -31,6 +31,10 @@ CLEAR_MARGIN = 18.0
 ONE_WORD_AT = 95.0
 DECLINE_BELOW = 42.0  # under this nothing fits
 UNKNOWN_SHARE = 0.35  # see strong_anchors in synonyms.yaml
+# A word the knowledge base never uses weighs this much when scoring ("my boss says I need to recertify"):
+# it cannot match anything, so at full weight it would only drown the words that can. Deciding whether a
+# question is off-topic still weighs it in full (UNKNOWN_SHARE).
+UNKNOWN_WEIGHT = 1.5
 MERGE_GAP = 14.0  # entries of other credentials this close on a shared topic are answered together
 SUGGESTIONS = 3
 RANKED = 6  # entries a decision looks at: the suggestions, the runner-up, and those a merge may join
@@ -104,6 +108,10 @@ class Matcher:
         n = len(self.entries)
         self._idf = {t: math.log((n + 1) / (df + 0.5)) for t, df in doc_freq.items()}
         self._unknown_idf = math.log((n + 1) / 0.5)
+        # Words our answers use are the domain's too ("anatomy"), even when no phrasing has them yet.
+        answer_words = {t for e in self.entries if not e.decline
+                        for line in e.answer.splitlines() for t in self.normalize(line).tokens}
+        self._domain = frozenset(self._idf) | answer_words
 
         self._phrasings: list[_Phrasing] = []
         self._index: dict[str, list[int]] = defaultdict(list)
@@ -115,21 +123,24 @@ class Matcher:
                 self._index[t].append(len(self._phrasings))
             self._phrasings.append(p)
 
-    def _off_topic(self, norm: Normalized) -> bool:
+    def is_off_topic(self, norm: Normalized, need_anchor: bool = True) -> bool:
+        """About something else: an out-of-scope word; or, naming no credential, (with need_anchor) no domain
+        word at all, or no strong domain word and mostly words the knowledge base does not know."""
         tokens = set(norm.tokens)
         if tokens & self.out_of_scope:
             return True
         if norm.credentials:
             return False
-        if not tokens & self.anchors:
+        if need_anchor and not tokens & self.anchors:
             return True  # nothing in it is about credentials at all
-        if tokens & self.strong_anchors:
+        if not tokens or tokens & self.strong_anchors:
             return False
-        unknown = sum(self._unknown_idf for t in tokens if t not in self._idf)
-        return unknown / sum(self.idf(t) for t in tokens) > UNKNOWN_SHARE
+        weights = [self._idf.get(t, self._unknown_idf) for t in tokens]
+        unknown = sum(w for t, w in zip(tokens, weights) if t not in self._domain)
+        return unknown / sum(weights) > UNKNOWN_SHARE
 
     def idf(self, token: str) -> float:
-        return self._idf.get(token, self._unknown_idf)
+        return self._idf.get(token, UNKNOWN_WEIGHT)
 
     def rank(self, norm: Normalized, enough: int | None = None) -> list[Scored]:
         """Entries sharing a word with the question, best first: all of them, or (with `enough`) at least the
@@ -184,7 +195,7 @@ class Matcher:
             return self._credential_only(norm)
         ranking = self.rank(norm, enough=RANKED)
         top = ranking[0] if ranking else None
-        off_topic = self._off_topic(norm)
+        off_topic = self.is_off_topic(norm)
         if top is None or top.score < DECLINE_BELOW or off_topic or top.entry.decline:
             # When the closest entry is a known out-of-scope topic, its answer says where to ask instead.
             pointer = top.entry if top and top.entry.decline and top.score >= ANSWER_AT else None
