@@ -23,15 +23,23 @@ def table(rows: list[dict]) -> str:
         return "(none)"
     cols = list(rows[0])
     widths = [max(len(str(c)), *(len(str(r.get(c, ""))) for r in rows)) for c in cols]
-    line = lambda vals: "  ".join(str(v).ljust(w) for v, w in zip(vals, widths))  # noqa: E731
+
+    def line(values) -> str:
+        return "  ".join(str(v).ljust(w) for v, w in zip(values, widths))
+
     return "\n".join([line(cols), line("-" * w for w in widths)] + [line(r.get(c, "") for c in cols) for r in rows])
+
+
+def cpu_name() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+             if line.startswith("model name")] if cpuinfo.exists() else []
+    return names[0] if names else platform.processor()
 
 
 def machine() -> dict:
     return {"python": platform.python_version(), "machine": platform.machine(), "cores": os.cpu_count(),
-            "cpu": next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                         if l.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists()
-            else platform.processor()}
+            "cpu": cpu_name()}
 
 
 def main(argv=None) -> int:
