@@ -169,7 +169,7 @@ def step(state: CheckState, rules, today: date) -> CheckOutcome:
     if state.guided:
         nxt = pending[0] if pending else None
     else:
-        nxt = next((s for s in pending if s in ESSENTIAL and _essential_missing(state, s)), None)
+        nxt = next((s for s in pending if s in ESSENTIAL), None) if _needs_amounts(state) else None
     if nxt is not None:
         state.asking = nxt
         return CheckOutcome(ask=nxt, state=state)
@@ -194,12 +194,10 @@ def _has(state: CheckState, slot: str) -> bool:
     return slot in state.values
 
 
-def _essential_missing(state: CheckState, slot: str) -> bool:
+def _needs_amounts(state: CheckState) -> bool:
     # An expiry or a date alone is a question about time, not points: answer it without asking for points.
-    if state.credential == "CMA" and ("expired" in state.values or "certified" in state.values) \
-            and not {"total", "aama"} & state.values.keys():
-        return False
-    return True
+    about_time = state.credential == "CMA" and ("expired" in state.values or "certified" in state.values)
+    return not about_time or bool({"total", "aama"} & state.values.keys())
 
 
 def verdict(state: CheckState, rules, today: date) -> calc.Verdict:

@@ -58,7 +58,6 @@ class Numbers:
     expired: tuple[float, str] | None = None  # (amount, day|week|month|year)
     not_expired: bool = False
     certified: date | None = None
-    bare: list[float] = field(default_factory=list)  # numbers with no unit, in order
     personal: bool = False
 
     @property
@@ -108,11 +107,4 @@ def extract(text: str) -> Numbers:
                 continue
             found.values[name] = float(match.group(1))
             taken.append(span)
-    for match in re.finditer(NUM, prepared):
-        if free(match.span()) and not _is_year(prepared, match):
-            found.bare.append(float(match.group(1)))
     return found
-
-
-def _is_year(text: str, match: re.Match) -> bool:
-    return len(match.group(1)) == 4 and 1950 <= float(match.group(1)) <= 2200

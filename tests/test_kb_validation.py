@@ -61,24 +61,19 @@ def test_invalid_yaml_names_the_line(kb_copy):
         load(kb_copy)
 
 
-def test_a_rule_citing_an_unknown_fact_is_refused(kb_copy):
-    path = kb_copy / "rules.yaml"
-    path.write_text(path.read_text().replace("fact: CMA-CYCLE", "fact: CMA-CYCLES", 1))
-    with pytest.raises(KnowledgeBaseError, match="rules.yaml: entry 'cma.cycle_months': unknown fact id"):
-        load(kb_copy)
-
-
-def test_a_rule_resting_on_an_unverified_fact_is_refused(kb_copy):
-    path = kb_copy / "rules.yaml"
-    path.write_text(path.read_text() + "  renewal_fee: {value: 17, fact: NHA-FEE}\n")
-    with pytest.raises(KnowledgeBaseError, match="unverified fact 'NHA-FEE'"):
-        load(kb_copy)
-
-
-def test_a_fact_citing_an_unknown_source_is_refused(kb_copy):
-    path = kb_copy / "facts.yaml"
-    path.write_text(path.read_text().replace("[AMT-STAY]", "[AMT-GONE]", 1))
-    with pytest.raises(KnowledgeBaseError, match="unknown source id 'AMT-GONE'"):
+@pytest.mark.parametrize(
+    "file, edit, message",
+    [
+        ("rules.yaml", lambda t: t.replace("fact: CMA-CYCLE", "fact: CMA-CYCLES", 1),
+         "rules.yaml: entry 'cma.cycle_months': unknown fact id"),
+        ("rules.yaml", lambda t: t + "  renewal_fee: {value: 17, fact: NHA-FEE}\n", "unverified fact 'NHA-FEE'"),
+        ("facts.yaml", lambda t: t.replace("[AMT-STAY]", "[AMT-GONE]", 1), "unknown source id 'AMT-GONE'"),
+    ],
+)
+def test_broken_rules_and_facts_are_refused(kb_copy, file, edit, message):
+    path = kb_copy / file
+    path.write_text(edit(path.read_text()))
+    with pytest.raises(KnowledgeBaseError, match=message):
         load(kb_copy)
 
 
