@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.fake_bot_api import FakeBotApi
+from bot.telegram.fake_api import FakeBotApi
 
 TOKEN = "123456789:AAHbenchTOKENnotArealONE_abcdefghijk"
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.settings import Settings
-from bot.telegram_app import application_builder
+from bot.telegram.app import application_builder
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -9,7 +9,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.dialogue import ChatState, Dialogue, Reply
+from bot.contracts import Reply, ReplyKind
+from bot.dialogue import Dialogue
 from bot.evaluate import EvalCase, judge
 
 REPEATS = 5
@@ -55,13 +56,14 @@ def _score(cases: list[EvalCase], replies: list[Reply]) -> tuple[int, int, int, 
 
 
 def project(dialogue: Dialogue, cases: list[EvalCase]) -> Result:
-    replies = [dialogue.reply(c.q, ChatState()) for c in cases]
-    p50, p99 = _latency(lambda q: dialogue.reply(q, ChatState()), [c.q for c in cases])
+    replies = [dialogue.reply(c.q) for c in cases]
+    p50, p99 = _latency(dialogue.reply, [c.q for c in cases])
     return Result("recertbot (dialogue)", *_score(cases, replies), p50, p99, note="what users get")
 
 
 def project_matcher_only(dialogue: Dialogue, cases: list[EvalCase]) -> tuple[float, float]:
-    return _latency(dialogue.matcher.decide, [c.q for c in cases])
+    matcher = dialogue.matcher
+    return _latency(lambda q: matcher.decide(matcher.normalize(q)), [c.q for c in cases])
 
 
 class _Baseline:
@@ -79,8 +81,8 @@ class _Baseline:
     def reply(self, entry_id: str, score: float, threshold: float) -> Reply:
         entry = self.dialogue.kb.entries[entry_id]
         if score < threshold or entry.decline:
-            return Reply("decline", "")
-        return Reply("answer", entry.answer, entry=entry.id)
+            return Reply(ReplyKind.DECLINE, "")
+        return Reply(ReplyKind.ANSWER, entry.answer, entry=entry.id)
 
     def run(self, cases: list[EvalCase]) -> Result:
         best = [self.best(c.q) for c in cases]

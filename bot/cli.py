@@ -5,27 +5,33 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from faq.kb import KnowledgeBaseError
 
-
-def _dialogue():
+if TYPE_CHECKING:  # the commands import what they need, so `recertbot ask` does not load Telegram
+    from bot.contracts import Reply
     from bot.dialogue import Dialogue
     from bot.settings import Settings
+    from bot.store import Store
+
+
+def _dialogue(settings: Settings) -> Dialogue:
+    from bot.dialogue import Dialogue
     from faq.kb import load
 
-    return Dialogue(load(Settings().kb_dir))
+    return Dialogue(load(settings.kb_dir))
 
 
-def cmd_chat(args) -> int:
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     import getpass
 
-    from bot.settings import Settings
     from bot.terminal import chat
 
-    store = Settings().open_store()
+    store = settings.open_store()
     try:
-        chat(_dialogue(), intro=getattr(args, "intro", ""), store=store, chat_id=f"terminal:{getpass.getuser()}")
+        chat(_dialogue(settings), intro=getattr(args, "intro", ""), store=store,
+             chat_id=f"terminal:{getpass.getuser()}")
     finally:
         store.close()
     return 0
@@ -35,26 +41,22 @@ NO_TOKEN_INTRO = ("(No TELEGRAM_BOT_TOKEN is set, so this is the terminal chat. 
                   "from @BotFather in .env as TELEGRAM_BOT_TOKEN=... and run recertbot again.)")
 
 
-def cmd_default(args) -> int:
+def cmd_default(args: argparse.Namespace, settings: Settings) -> int:
     """`recertbot` alone: Telegram when a token is set, the terminal chat otherwise."""
-    from bot.settings import Settings
-
-    if Settings().telegram_bot_token is None:
+    if settings.telegram_bot_token is None:
         args.intro = NO_TOKEN_INTRO
-        return cmd_chat(args)
-    return cmd_run(args)
+        return cmd_chat(args, settings)
+    return cmd_run(args, settings)
 
 
-def cmd_run(args) -> int:
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from telegram.error import InvalidToken, NetworkError
 
     from bot import log_setup
-    from bot.settings import Settings
-    from bot.telegram_app import allowed_updates, build_application
+    from bot.telegram.app import allowed_updates, build_application
 
-    settings = Settings()
     problem = settings.token_problem()
-    if problem:
+    if problem or settings.telegram_bot_token is None:
         print(f"recertbot: {problem}. Put it in .env (see .env.example).", file=sys.stderr)
         return 2
     token = settings.telegram_bot_token.get_secret_value().strip()
@@ -66,7 +68,7 @@ def cmd_run(args) -> int:
 
     log_setup.configure(settings.log_level, token)
     store = settings.open_store()
-    app = build_application(settings, LiveDialogue(_dialogue(), settings.kb_dir), store=store)
+    app = build_application(settings, LiveDialogue(_dialogue(settings), settings.kb_dir), store=store)
     try:
         if settings.webhook_url:
             from urllib.parse import urlparse
@@ -88,7 +90,7 @@ def cmd_run(args) -> int:
     return 0
 
 
-def reply_json(question: str, reply) -> dict:
+def reply_json(question: str, reply: Reply) -> dict[str, object]:
     return {
         "question": question,
         "kind": reply.kind,
@@ -99,11 +101,10 @@ def reply_json(question: str, reply) -> dict:
     }
 
 
-def cmd_ask(args) -> int:
-    from bot.dialogue import ChatState
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.terminal import format_reply
 
-    dialogue = _dialogue()
+    dialogue = _dialogue(settings)
     if args.question:
         questions = [" ".join(args.question)]
     elif args.json:
@@ -113,7 +114,7 @@ def cmd_ask(args) -> int:
               file=sys.stderr)
         return 2
     for q in questions:
-        reply = dialogue.reply(q, ChatState())
+        reply = dialogue.reply(q)
         if args.json:
             print(json.dumps(reply_json(q, reply), ensure_ascii=False), flush=True)
         else:
@@ -121,7 +122,7 @@ def cmd_ask(args) -> int:
     return 0
 
 
-def cmd_eval(args) -> int:
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot import evaluate
 
     try:
@@ -129,7 +130,7 @@ def cmd_eval(args) -> int:
     except evaluate.EvalFileError as exc:
         print(f"recertbot eval: {exc}", file=sys.stderr)
         return 2
-    outcomes = evaluate.run(_dialogue(), cases)
+    outcomes = evaluate.run(_dialogue(settings), cases)
     for o in outcomes:
         if not o.passed:
             text = " ".join(o.reply.text.split())
@@ -145,13 +146,11 @@ def cmd_eval(args) -> int:
     return 0
 
 
-def cmd_check(args) -> int:
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     """`recertbot check cma --total 45 --aama 20`: the same check as `/check cma total=45 aama=20`."""
-    from bot.dialogue import ChatState
-
     fields = ["total", "aama", "admin", "clinical", "general", "credits", "hours", "points", "expired", "certified"]
     parts = [args.credential] + [f"{f}={getattr(args, f)}" for f in fields if getattr(args, f) is not None]
-    reply = _dialogue().check_command(" ".join(parts), ChatState())
+    reply = _dialogue(settings).reply("/check " + " ".join(parts))
     if args.json:
         print(json.dumps(reply_json("/check " + " ".join(parts), reply), ensure_ascii=False))
     else:
@@ -159,20 +158,18 @@ def cmd_check(args) -> int:
     return 0 if reply.entry else 1
 
 
-def _open_existing_store():
-    from bot.settings import Settings
+def _open_existing_store(settings: Settings) -> Store | None:
     from bot.store import DB_NAME
 
-    settings = Settings()
     if not (settings.data_dir / DB_NAME).exists():
         return None
     return settings.open_store()
 
 
-def cmd_misses(args) -> int:
+def cmd_misses(args: argparse.Namespace, settings: Settings) -> int:
     from bot import reports
 
-    store = _open_existing_store()
+    store = _open_existing_store(settings)
     groups = reports.group_misses(store.misses(args.since)) if store else []
     if args.json:
         print(json.dumps([g.as_dict() for g in groups], ensure_ascii=False, indent=1))
@@ -181,11 +178,11 @@ def cmd_misses(args) -> int:
     return 0
 
 
-def cmd_suggest(args) -> int:
+def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
     from bot import reports
 
-    store = _open_existing_store()
-    found = reports.suggest(store, _dialogue().matcher, args.since) if store else []
+    store = _open_existing_store(settings)
+    found = reports.suggest(store, _dialogue(settings).matcher, args.since) if store else []
     if args.json:
         print(json.dumps([s.as_dict() for s in found], ensure_ascii=False, indent=1))
     else:
@@ -193,19 +190,19 @@ def cmd_suggest(args) -> int:
     return 0
 
 
-def cmd_stats(args) -> int:
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from bot import reports
 
-    store = _open_existing_store()
+    store = _open_existing_store(settings)
     data = reports.stats(store, args.since) if store else {"kinds": {}, "top_entries": {}, "feedback": {}}
     print(json.dumps(data, ensure_ascii=False, indent=1) if args.json else reports.stats_table(data))
     return 0
 
 
-def cmd_lint(args) -> int:
+def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
     from faq.lint import confusable_pairs
 
-    dialogue = _dialogue()
+    dialogue = _dialogue(settings)
     kb = dialogue.kb
     pairs = confusable_pairs(dialogue.matcher)
     for p in pairs:
@@ -262,8 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     func = getattr(args, "func", None) or cmd_default
+    from bot.settings import Settings
+
     try:
-        return func(args)
+        return int(func(args, Settings()))
     except KnowledgeBaseError as exc:
         print(f"recertbot: knowledge base error: {exc}", file=sys.stderr)
         return 2

@@ -1,22 +1,27 @@
-"""The transport-neutral dialogue: text in, Reply out. Telegram, the terminal chat and the eval all call it."""
+"""The transport-neutral dialogue: text and chat state in, a reply and the new chat state out. Telegram, the
+terminal chat and the eval all call it.
+
+A message is read once into a `Turn`, then offered to an ordered list of stages; the first that answers wins.
+A stage returns a reply with the new state, or a changed state for the stages after it, or nothing."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 from bot import check_flow
-from bot.check_flow import CheckState
+from bot.check_flow import Asked, Cancelled, Checked, Invalid, Outcome, Problem
+from bot.contracts import Action, Button, ChatState, CheckState, NoneOfThese, Reply, ReplyKind, Say, ShowEntry
 from bot.render import pick_sources, render
-from faq.extract import extract
+from faq import calculator as calc
+from faq.checks import CHECKS
 from faq.kb import Entry, KnowledgeBase
 from faq.kb import load as load_kb
-from faq.matcher import Decision, Matcher
-from faq.normalize import fold
+from faq.matcher import Answered, Declined, Decision, Matcher, Merged, Unsure
+from faq.turn import MAX_INPUT_CHARS, Turn
 
-MAX_INPUT_CHARS = 2000  # longer messages are read up to here; no real question is longer
 RELATED = 3
 SUGGESTIONS_LOGGED = 3
 
@@ -26,36 +31,10 @@ _THANKS = re.compile(r"^(thanks?( you)?( so much| a lot)?|thx|ty|thank u|great t
 _CHECK_COMMAND = re.compile(r"^\s*/check(?:@\w+)?(?:\s+|$)", re.I)
 _HELP = re.compile(r"^(help|help me|what can you do|how do (i|you) use (this|you)|menu|\?+)$")
 
+Said = tuple[Reply, ChatState]
+Stage = Callable[[Turn, ChatState], Said | ChatState | None]
 
-@dataclass(frozen=True)
-class Button:
-    label: str
-    data: str  # "e:<entry id>" answers that entry; "say:<text>" sends that text; "none" is "none of these"
-
-
-@dataclass(frozen=True)
-class Reply:
-    kind: str  # answer | clarify | decline | check | greeting | help | thanks
-    text: str
-    entry: str | None = None
-    score: float | None = None
-    suggestions: tuple[str, ...] = ()  # the questions offered, in order
-    buttons: tuple[Button, ...] = ()
-    guesses: tuple[tuple[str, float], ...] = ()  # on clarify/decline: the closest entries and their scores
-    picked_from: str | None = None  # when the user picked this answer from a clarify: the question asked
-
-
-@dataclass
-class ChatState:
-    """What one chat remembers between messages."""
-
-    offered: tuple[str, ...] = ()  # entry ids last offered by number
-    offered_for: str | None = None  # the question a clarify's offer answered, to learn from the pick
-    check: CheckState | None = None  # an eligibility check waiting for the user's next number
-    last_check: CheckState | None = None  # the last check given a verdict, for "and clinical 12?"
-
-    def forget_offer(self) -> None:
-        self.offered, self.offered_for = (), None
+__all__ = ["MAX_INPUT_CHARS", "ChatState", "Conversation", "Dialogue", "Reply"]
 
 
 class Dialogue:
@@ -66,146 +45,186 @@ class Dialogue:
         self.today = today
         # An entry's answer never changes for this knowledge base: rendered once, here.
         self._answers = {e.id: render("answer", entry=e) for e in self.kb.entries.values()}
+        # Order matters: a running check takes its answers before anything else reads the message.
+        self.stages: tuple[Stage, ...] = (self._check_command, self._pending_check, self._empty, self._pick,
+                                          self._small_talk, self._personal, self._faq)
+
+    def respond(self, text: str, state: ChatState) -> Said:
+        turn = Turn.read(text, self.matcher.normalize)
+        for stage in self.stages:
+            found = stage(turn, state)
+            if isinstance(found, ChatState):
+                state = found
+            elif found is not None:
+                return found
+        raise AssertionError("the FAQ stage always answers")
 
     def reply(self, text: str, state: ChatState | None = None) -> Reply:
-        state = state if state is not None else ChatState()
-        # Lone surrogates (possible in JSON from Telegram) cannot be encoded; make them "?" once, here.
-        text = (text or "")[:MAX_INPUT_CHARS].encode("utf-8", "replace").decode("utf-8")
-        command = _CHECK_COMMAND.match(text)
-        if command:
-            return self.check_command(text[command.end():], state)
-        if state.check is not None:
-            continued = self._continue_check(text, state)
-            if continued:
-                return continued
-        folded = fold(text)
-        if not folded:
-            return Reply("help", render("empty"))
+        """The reply alone, for one-off questions (`ask`, the eval)."""
+        return self.respond(text, state or ChatState())[0]
 
-        picked = self._pick_by_number(folded, state)
-        if picked:
-            return picked
-        state.forget_offer()
+    def press(self, action: Action, state: ChatState) -> Said | None:
+        """What a tapped button asks for; None for a button this dialogue does not know (stale or forged)."""
+        match action:
+            case ShowEntry(entry_id):
+                return self.answer_entry(entry_id, state)
+            case Say(text):
+                return self.respond(text, state)
+            case NoneOfThese():
+                return Reply(ReplyKind.DECLINE, render("none_of_these")), _without_offer(state)
+        return None
 
-        if _GREETING.match(folded):
-            return Reply("greeting", render("greeting"))
-        if _THANKS.match(folded):
-            return Reply("thanks", render("thanks"))
-        if _HELP.match(folded):
-            return Reply("help", render("help"))
-        numbers = extract(text)
-        norm = self.matcher.normalize(text)
-        credentials = norm.credentials
-        # "my passport expired 2 months ago" holds numbers too, but is no question for the calculator.
-        foreign = self.matcher.is_off_topic(norm, need_anchor=False)
-        personal = None if foreign else check_flow.from_message(text, numbers, credentials)
-        previous = state.last_check
-        if previous and personal is None and not credentials - {previous.credential}:
-            personal = check_flow.follow_up(previous, numbers) or personal
-        if personal is not None:
-            return self._run_check(personal, state)
-        return self._from_decision(self.matcher.decide(text, norm), state, text)
-
-    # --- the eligibility check -------------------------------------------------------------------------
-
-    def _credentials_in(self, text: str) -> frozenset:
-        return self.matcher.normalize(text).credentials
-
-    def check_command(self, args: str, state: ChatState) -> Reply:
-        """`/check` alone starts the guided check; `/check cma 45 20` checks at once."""
-        state.forget_offer()
-        try:
-            check = check_flow.parse_command(args, self._credentials_in)
-        except check_flow.CheckInputError as exc:
-            state.check = None
-            return Reply("check", f"{exc}\nFor example: /check cma total=45 aama=20, or /check alone to go step by step.")
-        return self._run_check(check, state)
-
-    def _run_check(self, check: CheckState, state: ChatState) -> Reply:
-        outcome = check_flow.step(check, self.kb.rules, self.today())
-        if outcome.verdict:
-            state.last_check = check
-        return self._check_reply(outcome, state)
-
-    def _continue_check(self, text: str, state: ChatState) -> Reply | None:
-        outcome = check_flow.answer(state.check, text, self._credentials_in, self.kb.rules, self.today())
-        if outcome is None:  # a new question instead of an answer: leave the check
-            state.check = None
-            return None
-        if outcome.cancelled:
-            state.check = None
-            return Reply("check", "OK, check cancelled. Ask me anything, or /check to start again.")
-        if outcome.error:
-            return self._check_reply(outcome, state)
-        return self._run_check(state.check, state)
-
-    def _check_reply(self, outcome: check_flow.CheckOutcome, state: ChatState) -> Reply:
-        if outcome.ask:
-            state.check = outcome.state
-            text = render("check_ask", self.kb, slot=outcome.ask, error=outcome.error,
-                          total=outcome.state.values.get("total"))
-            buttons = ()
-            if outcome.ask == "credential":
-                buttons = tuple(Button(self.kb.credentials[c].label, f"say:{c}") for c in check_flow.CREDENTIAL_CHOICES)
-            elif outcome.ask in ("categories", "expired"):
-                buttons = (Button("Skip", "say:skip"),)
-            return Reply("check", text, buttons=buttons + (Button("Cancel", "say:cancel"),))
-        state.check = None
-        if outcome.error:
-            return Reply("check", outcome.error)
-        v = outcome.verdict
-        sources = [self.kb.sources[sid] for fid in v.facts for sid in self.kb.facts[fid].sources]
-        return Reply("check", render("check", self.kb, v=v, sources=sources), entry=f"check:{v.credential}")
-
-    def answer_entry(self, entry_id: str, state: ChatState | None = None) -> Reply | None:
+    def answer_entry(self, entry_id: str, state: ChatState) -> Said | None:
         """The answer of one entry, as a tapped suggestion or related button asks for it."""
         entry = self.kb.entries.get(entry_id)
         if entry is None:
             return None
-        state = state if state is not None else ChatState()
         picked_from = state.offered_for if entry_id in state.offered else None
-        reply = self._answer(entry, None, state)
-        return replace(reply, picked_from=picked_from) if picked_from else reply
+        reply, state = self._answer(entry, None, state)
+        return (replace(reply, picked_from=picked_from) if picked_from else reply), state
 
-    def _pick_by_number(self, folded: str, state: ChatState) -> Reply | None:
-        if not state.offered or not folded.isdigit():
+    # --- the stages, in order ---------------------------------------------------------------------------
+
+    def _check_command(self, turn: Turn, state: ChatState) -> Said | None:
+        """`/check` alone starts the guided check; `/check cma 45 20` checks at once."""
+        command = _CHECK_COMMAND.match(turn.raw)
+        if not command:
             return None
-        n = int(folded)
-        if 1 <= n <= len(state.offered):
-            return self.answer_entry(state.offered[n - 1], state)
+        state = _without_offer(state)
+        try:
+            check = check_flow.parse_command(turn.raw[command.end():], self._credentials_in)
+        except calc.InputError as exc:
+            return self._check_reply(Invalid(Problem.of(exc)), state, example=True)
+        return self._run_check(check, state)
+
+    def _pending_check(self, turn: Turn, state: ChatState) -> Said | ChatState | None:
+        if state.check is None:
+            return None
+        outcome = check_flow.answer(state.check, turn, self.kb.rules, self.today())
+        if outcome is None:  # a new question instead of an answer: leave the check
+            return replace(state, check=None)
+        return self._check_reply(outcome, state)
+
+    def _empty(self, turn: Turn, state: ChatState) -> Said | None:
+        return None if turn.folded else (Reply(ReplyKind.HELP, render("empty")), state)
+
+    def _pick(self, turn: Turn, state: ChatState) -> Said | ChatState:
+        if state.offered and turn.folded.isdigit() and 1 <= int(turn.folded) <= len(state.offered):
+            picked = self.answer_entry(state.offered[int(turn.folded) - 1], state)
+            if picked:
+                return picked
+        return _without_offer(state)
+
+    def _small_talk(self, turn: Turn, state: ChatState) -> Said | None:
+        for pattern, kind in ((_GREETING, ReplyKind.GREETING), (_THANKS, ReplyKind.THANKS), (_HELP, ReplyKind.HELP)):
+            if pattern.match(turn.folded):
+                return Reply(kind, render(str(kind), self.kb)), state
         return None
 
-    def _answer(self, entry: Entry, score: float | None, state: ChatState) -> Reply:
+    def _personal(self, turn: Turn, state: ChatState) -> Said | None:
+        # "my passport expired 2 months ago" holds numbers too, but is no question for the calculator.
+        if self.matcher.is_off_topic(turn.norm, need_anchor=False):
+            return None
+        credentials = turn.norm.credentials
+        try:
+            personal = check_flow.from_turn(turn, credentials)
+            previous = state.last_check
+            if previous and personal is None and not credentials - {previous.credential}:
+                personal = check_flow.follow_up(previous, turn.numbers)
+        except calc.InputError as exc:
+            return self._check_reply(Invalid(Problem.of(exc)), state)
+        return self._run_check(personal, state) if personal is not None else None
+
+    def _faq(self, turn: Turn, state: ChatState) -> Said:
+        return self._from_decision(self.matcher.decide(turn.norm), state, turn.raw)
+
+    # --- the eligibility check -------------------------------------------------------------------------
+
+    def _credentials_in(self, text: str) -> frozenset[str]:
+        return self.matcher.normalize(text).credentials
+
+    def _run_check(self, check: CheckState, state: ChatState) -> Said:
+        return self._check_reply(check_flow.step(check, self.kb.rules, self.today()), state)
+
+    def _check_reply(self, outcome: Outcome, state: ChatState, example: bool = False) -> Said:
+        match outcome:
+            case Asked(check, problem):
+                text = render("check_ask", self.kb, slot=check.asking, problem=problem,
+                              total=check.values.get("total"), checks=CHECKS)
+                buttons: tuple[Button, ...] = ()
+                if check.asking == "credential":
+                    buttons = tuple(Button(self.kb.credentials[c].label, Say(c)) for c in CHECKS)
+                elif check.asking in ("categories", "expired"):
+                    buttons = (Button("Skip", Say("skip")),)
+                buttons += (Button("Cancel", Say("cancel")),)
+                return Reply(ReplyKind.CHECK, text, buttons=buttons), replace(state, check=check)
+            case Checked(verdict, check):
+                sources = [self.kb.sources[sid] for fid in verdict.facts for sid in self.kb.facts[fid].sources]
+                text = render("check", self.kb, v=verdict, sources=sources)
+                return (Reply(ReplyKind.CHECK, text, entry=f"check:{verdict.credential}"),
+                        replace(state, check=None, last_check=check))
+            case Invalid(problem):
+                text = render("problem", self.kb, problem=problem, example=example)
+                return Reply(ReplyKind.CHECK, text), replace(state, check=None)
+            case Cancelled():
+                return Reply(ReplyKind.CHECK, render("check_cancelled")), replace(state, check=None)
+        raise AssertionError(outcome)
+
+    # --- answers from the knowledge base ---------------------------------------------------------------
+
+    def _answer(self, entry: Entry, score: float | None, state: ChatState) -> Said:
         related = [self.kb.entries[r] for r in entry.related[:RELATED]]
-        state.offered, state.offered_for = tuple(e.id for e in related), None
-        return Reply(
-            "answer",
-            self._answers[entry.id],
-            entry=entry.id,
-            score=score,
-            buttons=tuple(Button(e.question, f"e:{e.id}") for e in related),
-        )
+        reply = Reply(ReplyKind.ANSWER, self._answers[entry.id], entry=entry.id, score=score,
+                      buttons=tuple(Button(e.question, ShowEntry(e.id)) for e in related))
+        return reply, replace(state, offered=tuple(e.id for e in related), offered_for=None)
 
-    def _offer(self, kind: str, text: str, entries, score, state, entry_id=None, question=None, guesses=()) -> Reply:
-        state.offered, state.offered_for = tuple(e.id for e in entries), question
-        buttons = tuple(Button(e.question, f"e:{e.id}") for e in entries)
-        if kind == "clarify":
-            buttons += (Button("None of these", "none"),)
-        return Reply(kind, text, entry=entry_id, score=score, suggestions=tuple(e.question for e in entries),
-                     buttons=buttons, guesses=guesses)
+    def _from_decision(self, decision: Decision, state: ChatState, text: str) -> Said:
+        score = round(decision.score, 1)
+        guesses = tuple((s.entry.id, round(s.score, 1)) for s in decision.ranking[:SUGGESTIONS_LOGGED])
+        match decision:
+            case Answered(entry):
+                return self._answer(entry, score, state)
+            case Merged(topic, entries):
+                sources = [pick_sources(e.sources, 1)[0] for e in entries if e.sources]
+                reply = Reply(ReplyKind.ANSWER, render("merged", self.kb, entries=entries, sources=sources),
+                              entry=f"topic:{topic}", score=score, suggestions=tuple(e.question for e in entries),
+                              buttons=_entry_buttons(entries))
+                return reply, replace(state, offered=tuple(e.id for e in entries), offered_for=None)
+            case Unsure(options):
+                questions = tuple(e.question for e in options)
+                reply = Reply(ReplyKind.CLARIFY, render("clarify", questions=questions), score=score,
+                              suggestions=questions, guesses=guesses,
+                              buttons=_entry_buttons(options) + (Button("None of these", NoneOfThese()),))
+                return reply, replace(state, offered=tuple(e.id for e in options), offered_for=text)
+            case Declined(_, pointer):
+                reply = Reply(ReplyKind.DECLINE, render("decline", entry=pointer),
+                              entry=pointer.id if pointer else None, score=score, guesses=guesses)
+                return reply, state
+        raise AssertionError(decision)
 
-    def _from_decision(self, d: Decision, state: ChatState, text: str) -> Reply:
-        score = round(d.score, 1)
-        guesses = tuple((s.entry.id, round(s.score, 1)) for s in d.ranking[:SUGGESTIONS_LOGGED])
-        if d.kind == "answer":
-            return self._answer(d.entry, score, state)
-        if d.kind == "merge":
-            sources = [pick_sources(e.sources, 1)[0] for e in d.merged if e.sources]
-            text = render("merged", self.kb, entries=d.merged, sources=sources)
-            return self._offer("answer", text, d.merged, score, state, entry_id=f"topic:{d.topic}")
-        if d.kind == "clarify":
-            questions = [e.question for e in d.suggestions]
-            return self._offer("clarify", render("clarify", questions=questions),
-                               d.suggestions, score, state, question=text, guesses=guesses)
-        return Reply("decline", render("decline", entry=d.entry),
-                     entry=d.entry.id if d.entry else None, score=score, guesses=guesses)
+
+class Conversation:
+    """One chat's dialogue with its state kept here: the terminal chat and tests talk through it."""
+
+    def __init__(self, dialogue: Dialogue, state: ChatState | None = None):
+        self.dialogue = dialogue
+        self.state = state or ChatState()
+
+    def say(self, text: str) -> Reply:
+        reply, self.state = self.dialogue.respond(text, self.state)
+        return reply
+
+    def press(self, action: Action) -> Reply | None:
+        said = self.dialogue.press(action, self.state)
+        if said is None:
+            return None
+        reply, self.state = said
+        return reply
+
+
+def _entry_buttons(entries: tuple[Entry, ...]) -> tuple[Button, ...]:
+    return tuple(Button(e.question, ShowEntry(e.id)) for e in entries)
+
+
+def _without_offer(state: ChatState) -> ChatState:
+    return replace(state, offered=(), offered_for=None)

@@ -10,7 +10,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from bot.dialogue import ChatState, Dialogue, Reply
+from bot.contracts import Reply, ReplyKind
+from bot.dialogue import Dialogue
 
 KINDS = {"answer", "clarify", "decline", "check"}
 
@@ -75,7 +76,8 @@ def _fold(text: str) -> str:
 
 def judge(case: EvalCase, reply: Reply) -> tuple[bool, str]:
     if case.decline:
-        return (reply.kind == "decline", "" if reply.kind == "decline" else f"expected decline, got {reply.kind}")
+        declined = reply.kind == ReplyKind.DECLINE
+        return declined, "" if declined else f"expected decline, got {reply.kind}"
     allowed = {case.kind} if isinstance(case.kind, str) else set(case.kind or {"answer", "check"})
     if reply.kind not in allowed:
         return False, f"expected {'/'.join(sorted(allowed))}, got {reply.kind}"
@@ -93,7 +95,7 @@ def judge(case: EvalCase, reply: Reply) -> tuple[bool, str]:
 def run(dialogue: Dialogue, cases: list[EvalCase]) -> list[Outcome]:
     outcomes = []
     for case in cases:
-        reply = dialogue.reply(case.q, ChatState())
+        reply = dialogue.reply(case.q)
         ok, why = judge(case, reply)
         outcomes.append(Outcome(case, reply, ok, why))
     return outcomes

@@ -22,25 +22,31 @@ class LiveDialogue:
         self.kb_dir = Path(kb_dir) if kb_dir else None
         self._seen = self.snapshot()
 
-    def snapshot(self) -> tuple:
+    def snapshot(self) -> tuple[tuple[str, int, int], ...]:
         if self.kb_dir is None:
             return ()
         return tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size)
                             for p in self.kb_dir.rglob("*.yaml") if p.is_file()))
 
-    def reload(self) -> bool:
-        """Swap in the knowledge base as it is on disk now; False (old one kept) when it does not load."""
+    async def reload(self) -> bool:
+        """Swap in the knowledge base as it is on disk now; False (old one kept) when it does not load.
+
+        The new dialogue is built in a thread (loading and indexing take a good part of a second), so chats
+        keep being answered by the old one meanwhile; the swap itself is one assignment on the event loop."""
         if self.kb_dir is None:
             return False
         self._seen = self.snapshot()
         try:
-            fresh = Dialogue(load(self.kb_dir), today=self.current.today)
+            fresh = await asyncio.to_thread(self._build, self.kb_dir)
         except KnowledgeBaseError as exc:
             log.error("knowledge base not reloaded, the previous one keeps serving: %s", exc)
             return False
         self.current = fresh
         log.info("knowledge base reloaded: %d entries", len(fresh.kb.entries))
         return True
+
+    def _build(self, kb_dir: Path) -> Dialogue:
+        return Dialogue(load(kb_dir), today=self.current.today)
 
     def changed(self) -> bool:
         return self.kb_dir is not None and self.snapshot() != self._seen
@@ -50,4 +56,4 @@ class LiveDialogue:
         while True:
             await asyncio.sleep(interval)
             if self.changed():
-                self.reload()
+                await self.reload()

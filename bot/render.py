@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import jinja2
 
+from faq.calculator import Status
 from faq.kb import Entry, KnowledgeBase, Source
 
 MAX_SOURCES = 2  # the footer names the strongest sources; the seed article only when nothing else backs it
@@ -19,7 +21,7 @@ _env = jinja2.Environment(
 )
 
 
-def _num(value) -> str:
+def _num(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
@@ -44,10 +46,13 @@ def pick_sources(sources: Iterable[Source], limit: int = MAX_SOURCES) -> list[So
     return (official or unique)[:limit]
 
 
-def render(name: str, kb: KnowledgeBase | None = None, **context) -> str:
-    helpers = {"sources_line": sources_line, "r": kb.rules if kb is not None else None}
+_env.globals.update(Status=Status, sources_line=sources_line)
+
+
+def render(name: str, kb: KnowledgeBase | None = None, **context: Any) -> str:
+    helpers: dict[str, Any] = {"r": None, "c": None}
     if kb is not None:
-        helpers["labels"] = lambda entry: credential_labels(kb, entry)
+        helpers.update(r=kb.rules, c=kb.credentials, labels=lambda entry: credential_labels(kb, entry))
     text = _env.get_template(f"{name}.txt.j2").render(**helpers, **context)
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from bot.store import Miss, Store
-from faq.matcher import Matcher
+from faq.matcher import Answered, Matcher
 from faq.normalize import fold
 
 SAME_GROUP_AT = 72  # token_sort_ratio between two misses asked the same way
@@ -72,8 +72,8 @@ def suggest(store: Store, matcher: Matcher, since_days: float | None = None) -> 
         text = fold(question)
         if entry is None or entry.decline or not text:
             return
-        decision = matcher.decide(question)
-        if decision.kind == "answer" and decision.entry.id == entry_id:
+        decision = matcher.decide(matcher.normalize(question))
+        if isinstance(decision, Answered) and decision.entry.id == entry_id:
             return
         suggestion = found.setdefault(entry_id, Suggestion(entry_id, entry.file))
         suggestion.phrasings.setdefault(text, Counter({"picks": 0, "misses": 0}))[evidence] += 1

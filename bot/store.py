@@ -13,10 +13,13 @@ import json
 import secrets
 import sqlite3
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from bot.dialogue import Reply
+from bot.contracts import Exchange
 
 DB_NAME = "recertbot.sqlite3"
 KEY_NAME = "hash.key"
@@ -63,7 +66,8 @@ def load_or_create_key(data_dir: Path) -> bytes:
 
 
 class Store:
-    def __init__(self, path: Path | str, key: bytes, retention_days: int = 180, clock=time.time):
+    def __init__(self, path: Path | str, key: bytes, retention_days: int = 180,
+                 clock: Callable[[], float] = time.time):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.key = key
@@ -89,61 +93,68 @@ class Store:
     def version(self) -> int:
         return self.db.execute("PRAGMA user_version").fetchone()[0]
 
-    def migrate(self) -> None:
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. The connection is in autocommit mode (so `with self.db:` would start none):
+        this is the one place that begins, commits and rolls back."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            yield self.db
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:  # some failures end the transaction themselves
+                self.db.execute("ROLLBACK")
+            raise
+
+    def migrate(self) -> None:
+        with self.transaction() as db:
             current = self.version
             for number, script in enumerate(MIGRATIONS[current:], current + 1):
                 for statement in filter(str.strip, script.split(";")):
-                    self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version = {number}")
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
 
     def purge(self) -> int:
         cutoff = self.clock() - self.retention_days * DAY
         removed = 0
-        with self.db:
+        with self.transaction() as db:
             for table in TABLES:
-                removed += self.db.execute(f"DELETE FROM {table} WHERE at < ?", (cutoff,)).rowcount
+                removed += db.execute(f"DELETE FROM {table} WHERE at < ?", (cutoff,)).rowcount
         return removed
 
     def chat_hash(self, chat_id: int | str) -> str:
         return hmac.new(self.key, str(chat_id).encode(), hashlib.sha256).hexdigest()[:32]
 
-    def _insert(self, table: str, **row) -> int:
+    def _insert(self, db: sqlite3.Connection, table: str, **row: Any) -> int:
         row = {"at": self.clock(), **row}
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            rowid = self.db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(row.values())).lastrowid
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
+        rowid = db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(row.values())).lastrowid
+        assert rowid is not None
         return rowid
 
     # --- recording ------------------------------------------------------------------------------------
 
-    def record(self, chat_id: int | str, source: str, text: str, reply: Reply) -> None:
+    def record(self, chat_id: int | str, exchange: Exchange) -> None:
         """One exchange: its kind and entry always; the question itself only when it went unanswered."""
         chat = self.chat_hash(chat_id)
-        self._insert("replies", chat=chat, source=source, kind=reply.kind, entry=reply.entry)
-        if reply.kind in ("decline", "clarify") and text.strip():
-            self._insert("misses", chat=chat, source=source, kind=reply.kind, text=text.strip()[:MAX_TEXT],
-                         guesses=json.dumps([list(g) for g in reply.guesses]))
-        if reply.picked_from:
-            self._insert("picks", chat=chat, source=source, question=reply.picked_from[:MAX_TEXT], entry=reply.entry)
+        source, text = exchange.source, exchange.text.strip()
+        with self.transaction() as db:
+            self._insert(db, "replies", chat=chat, source=source, kind=exchange.kind, entry=exchange.entry)
+            if exchange.kind in ("decline", "clarify") and text:
+                self._insert(db, "misses", chat=chat, source=source, kind=exchange.kind, text=text[:MAX_TEXT],
+                             guesses=json.dumps([list(g) for g in exchange.guesses]))
+            if exchange.picked_from:
+                self._insert(db, "picks", chat=chat, source=source, question=exchange.picked_from[:MAX_TEXT],
+                             entry=exchange.entry)
 
     def record_feedback(self, chat_id: int | str, source: str, entry: str, vote: int) -> int:
-        return self._insert("feedback", chat=self.chat_hash(chat_id), source=source, entry=entry, vote=vote)
+        with self.transaction() as db:
+            return self._insert(db, "feedback", chat=self.chat_hash(chat_id), source=source, entry=entry, vote=vote)
 
     def add_feedback_comment(self, feedback_id: int, comment: str) -> None:
-        with self.db:
-            self.db.execute("UPDATE feedback SET comment = ? WHERE id = ?", (comment.strip()[:MAX_TEXT], feedback_id))
+        with self.transaction() as db:
+            db.execute("UPDATE feedback SET comment = ? WHERE id = ?", (comment.strip()[:MAX_TEXT], feedback_id))
 
     # --- reading --------------------------------------------------------------------------------------
 

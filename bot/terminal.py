@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bot.dialogue import ChatState, Dialogue, Reply
+from bot.contracts import Exchange, Reply, ReplyKind
+from bot.dialogue import Conversation, Dialogue
+from bot.store import Store
 
 QUIT = {"quit", "exit", "bye", "q", ":q"}
 PROMPT = "you> "
@@ -13,7 +15,7 @@ PROMPT = "you> "
 
 def format_reply(reply: Reply) -> str:
     text = reply.text
-    if reply.kind == "answer" and reply.buttons:
+    if reply.kind == ReplyKind.ANSWER and reply.buttons:
         # Clarify and decline texts number their own suggestions; an answer's related questions are listed here.
         lines = [f"{i}. {b.label}" for i, b in enumerate(reply.buttons, 1)]
         text += "\n\nRelated (type a number):\n" + "\n".join(lines)
@@ -21,13 +23,13 @@ def format_reply(reply: Reply) -> str:
 
 
 def chat(dialogue: Dialogue, read: Callable[[str], str] = input, write: Callable[[str], None] = print,
-         intro: str = "", store=None, chat_id: str = "terminal") -> None:
+         intro: str = "", store: Store | None = None, chat_id: str = "terminal") -> None:
     try:
         import readline  # noqa: F401  # line editing and history for input(), where the platform has it
     except ImportError:
         pass
-    state = ChatState()
-    write((intro + "\n" if intro else "") + dialogue.reply("hi", state).text + "\nType 'quit' to leave.")
+    conversation = Conversation(dialogue)
+    write((intro + "\n" if intro else "") + conversation.say("hi").text + "\nType 'quit' to leave.")
     while True:
         try:
             line = read(PROMPT)
@@ -36,9 +38,9 @@ def chat(dialogue: Dialogue, read: Callable[[str], str] = input, write: Callable
             break
         if line.strip().lower() in QUIT:
             break
-        reply = dialogue.reply(line, state)
+        reply = conversation.say(line)
         if store is not None:
-            store.record(chat_id, "chat", line, reply)
+            store.record(chat_id, Exchange.of("chat", line, reply))
         write("bot> " + format_reply(reply).replace("\n", "\n     "))
     write("Bye!")
 

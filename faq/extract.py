@@ -21,7 +21,7 @@ _APPROVED = r"(?:aama[\s-]*approved|aama|approved)"
 _UNIT = r"(?:points?|pts|ceus?|ces|ce(?:\s*credits?|\s*units?)?|credits?|units?|ccp(?:\s*points?)?|recert(?:ification)?\s*points?)"
 _CATEGORY = {"admin": r"admin(?:istrative)?", "clinical": r"clinical", "general": r"general"}
 
-_PATTERNS: list[tuple[str, re.Pattern]] = [
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # "20 of them are aama approved", "20 aama-approved", "20 are from aama"
     ("aama", re.compile(rf"{NUM}\s*(?:{_UNIT}\s*)?(?:(?:of\s+)?(?:them|those|which|these|it)\s*)?"
                         rf"(?:(?:are|is|were|was|r)\s+)?(?:from\s+(?:the\s+)?)?{_APPROVED}")),
@@ -72,8 +72,9 @@ def prepare(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def extract(text: str) -> Numbers:
-    prepared = prepare(text[:2000])
+def extract(text: str, is_prepared: bool = False) -> Numbers:
+    """The user's own numbers in `text` (already `prepare`d when `is_prepared`)."""
+    prepared = text if is_prepared else prepare(text[:2000])
     found = Numbers(personal=bool(_PERSONAL.search(re.sub(r"'", "", prepared))))
     taken: list[tuple[int, int]] = []
 

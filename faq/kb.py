@@ -64,6 +64,7 @@ class RuleSpec(_Strict):
 
 class CredentialSpec(_Strict):
     label: str
+    menu: str
     body: str
     markers: list[str] = Field(min_length=1)
 

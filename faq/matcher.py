@@ -53,15 +53,37 @@ class Scored:
 
 
 @dataclass(frozen=True)
-class Decision:
-    kind: str  # "answer" | "merge" | "clarify" | "decline"
+class Answered:
+    entry: Entry
     score: float
-    normalized: Normalized
-    entry: Entry | None = None  # answer, or the matched out-of-scope entry on a decline
-    topic: str | None = None  # merge
-    merged: tuple[Entry, ...] = ()  # merge: one entry per credential
-    suggestions: tuple[Entry, ...] = ()  # clarify: the closest entries to offer
     ranking: tuple[Scored, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class Merged:
+    """One entry per credential on a shared topic, answered together."""
+
+    topic: str
+    entries: tuple[Entry, ...]
+    score: float
+    ranking: tuple[Scored, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class Unsure:
+    options: tuple[Entry, ...]  # the closest entries, to offer
+    score: float
+    ranking: tuple[Scored, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class Declined:
+    score: float
+    pointer: Entry | None = None  # a matched out-of-scope entry, whose answer says where to ask
+    ranking: tuple[Scored, ...] = field(default=(), repr=False)
+
+
+Decision = Answered | Merged | Unsure | Declined
 
 
 @dataclass(frozen=True)
@@ -188,30 +210,28 @@ class Matcher:
         ranked.sort(key=lambda s: (-s.score, s.entry.id))
         return ranked
 
-    def decide(self, text: str, norm: Normalized | None = None) -> Decision:
-        """Answer, merge, clarify or decline; `norm` saves normalising again when the caller already has it."""
-        norm = norm or self.normalize(text)
+    def decide(self, norm: Normalized) -> Decision:
+        """Answer, merge, clarify or decline a normalised question."""
         if not norm.tokens:
             return self._credential_only(norm)
-        ranking = self.rank(norm, enough=RANKED)
+        ranking = tuple(self.rank(norm, enough=RANKED))
         top = ranking[0] if ranking else None
-        off_topic = self.is_off_topic(norm)
-        if top is None or top.score < DECLINE_BELOW or off_topic or top.entry.decline:
+        if top is None or top.score < DECLINE_BELOW or self.is_off_topic(norm) or top.entry.decline:
             # When the closest entry is a known out-of-scope topic, its answer says where to ask instead.
             pointer = top.entry if top and top.entry.decline and top.score >= ANSWER_AT else None
-            return Decision("decline", top.score if top else 0.0, norm, entry=pointer, ranking=tuple(ranking))
+            return Declined(top.score if top else 0.0, pointer, ranking)
 
         merged = self._merge(top, ranking, norm)
         if merged:
             topic, members = merged
-            return Decision("merge", top.score, norm, topic=topic, merged=members, ranking=tuple(ranking))
-
+            return Merged(topic, members, top.score, ranking)
         if _sure(top.score, ranking, norm):
-            return Decision("answer", top.score, norm, entry=top.entry, ranking=tuple(ranking))
-        suggestions = tuple(s.entry for s in ranking if not s.entry.decline)[:SUGGESTIONS]
-        return Decision("clarify", top.score, norm, suggestions=suggestions, ranking=tuple(ranking))
+            return Answered(top.entry, top.score, ranking)
+        options = tuple(s.entry for s in ranking if not s.entry.decline)[:SUGGESTIONS]
+        return Unsure(options, top.score, ranking)
 
-    def _merge(self, top: Scored, ranking: list[Scored], norm: Normalized):
+    def _merge(self, top: Scored, ranking: tuple[Scored, ...],
+               norm: Normalized) -> tuple[str, tuple[Entry, ...]] | None:
         """Entries of several credentials that fit one topic, answered together: when the question names none
         of them and they score close, or when it names two or more ("cma or ccma, which needs more ceus")."""
         if len(norm.credentials) == 1 or not top.entry.topics or top.entry.decline:
@@ -233,14 +253,18 @@ class Matcher:
     def _credential_only(self, norm: Normalized) -> Decision:
         """A bare "cma?" or "ccma": offer that credential's main topics."""
         if not norm.credentials:
-            return Decision("decline", 0.0, norm)
+            return Declined(0.0)
         picks = tuple(
             e for e in self.entries if e.topics and set(e.credentials) & norm.credentials and not e.decline
         )[:SUGGESTIONS]
-        return Decision("clarify", 0.0, norm, suggestions=picks)
+        return Unsure(picks, 0.0)
+
+    @property
+    def phrasing_count(self) -> int:
+        return len(self._phrasings)
 
 
-def _sure(top: float, ranking: list[Scored], norm: Normalized) -> bool:
+def _sure(top: float, ranking: tuple[Scored, ...], norm: Normalized) -> bool:
     lead = top - (ranking[1].score if len(ranking) > 1 else 0.0)
     if len(norm.tokens) == 1 and not norm.credentials:
         # One word ("exam?") is too little to be sure of, unless it is exactly one entry's whole phrasing.

@@ -8,7 +8,7 @@ from hypothesis import settings as hypothesis_settings
 from bot.dialogue import Dialogue
 from faq.kb import DATA_DIR, load
 from faq.matcher import Matcher
-from tests.fake_bot_api import FakeBotApi
+from bot.telegram.fake_api import FakeBotApi
 from tests.telegram_harness import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,8 +6,8 @@ start and stop the pieces themselves and call the hooks explicitly."""
 from bot.dialogue import Dialogue
 from bot.live import LiveDialogue
 from bot.settings import Settings
-from bot.telegram_app import allowed_updates, build_application, on_startup, on_stop
-from tests.fake_bot_api import FakeBotApi
+from bot.telegram.app import allowed_updates, build_application, on_startup, on_stop
+from bot.telegram.fake_api import FakeBotApi
 
 TOKEN = "123456789:AAHfakeTOKENforTESTSonly_abcdefghijk"
 USER = 5001

@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from bot.dialogue import ChatState, Dialogue
+from bot.dialogue import Conversation, Dialogue
+from bot.telegram.buttons import pack
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def talk(kb, matcher):
     ],
 )
 def test_personal_questions_are_checked(talk, text, must):
-    reply = talk.reply(text, ChatState())
+    reply = talk.reply(text)
     assert reply.kind == "check"
     for m in must:
         assert m in reply.text
@@ -52,7 +53,7 @@ def test_personal_questions_are_checked(talk, text, must):
     ],
 )
 def test_one_line_check(talk, text, must):
-    reply = talk.reply(text, ChatState())
+    reply = talk.reply(text)
     assert reply.kind == "check" and reply.entry and reply.entry.startswith("check:")
     for m in must:
         assert m in reply.text
@@ -75,13 +76,13 @@ def test_one_line_check(talk, text, must):
     ],
 )
 def test_bad_check_input_gets_a_specific_message(talk, text, message):
-    reply = talk.reply(text, ChatState())
+    reply = talk.reply(text)
     assert reply.kind == "check"
     assert message.lower() in reply.text.lower()
 
 
 def test_guided_check_asks_each_number_and_allows_skipping(talk):
-    state = ChatState()
+    chat = Conversation(talk)
     steps = [
         ("/check", "Which credential"),
         ("cma", "in total"),
@@ -91,67 +92,67 @@ def test_guided_check_asks_each_number_and_allows_skipping(talk):
         ("no", "15 more points"),
     ]
     for text, expect in steps:
-        reply = talk.reply(text, state)
+        reply = chat.say(text)
         assert reply.kind == "check"
         assert expect in reply.text, (text, reply.text)
-    assert state.check is None
+    assert chat.state.check is None
 
 
 def test_guided_check_by_number_and_buttons(talk):
-    state = ChatState()
-    first = talk.reply("/check", state)
-    assert [b.data for b in first.buttons] == ["say:CMA", "say:NHA", "say:RMA", "say:NCMA", "say:cancel"]
-    assert "NHA CE credits" in talk.reply("2", state).text
-    assert "4 more" in talk.reply("12 hours", state).text
+    chat = Conversation(talk)
+    first = chat.say("/check")
+    assert [pack(b.action) for b in first.buttons] == ["say:CMA", "say:NHA", "say:RMA", "say:NCMA", "say:cancel"]
+    assert "NHA CE credits" in chat.say("2").text
+    assert "4 more" in chat.say("12 hours").text
 
 
 def test_guided_check_can_be_cancelled(talk):
-    state = ChatState()
-    talk.reply("/check cma", state)
-    reply = talk.reply("cancel", state)
-    assert "cancelled" in reply.text and state.check is None
-    assert talk.reply("how often do i renew my ccma", state).kind == "answer"
+    chat = Conversation(talk)
+    chat.say("/check cma")
+    reply = chat.say("cancel")
+    assert "cancelled" in reply.text and chat.state.check is None
+    assert chat.say("how often do i renew my ccma").kind == "answer"
 
 
 def test_a_wrong_answer_is_asked_again(talk):
-    state = ChatState()
-    talk.reply("/check rma", state)
-    reply = talk.reply("lots", state)
-    assert "reply with a number" in reply.text.lower() and state.check is not None
-    reply = talk.reply("-3", state)
-    assert "can't be negative" in reply.text and state.check is not None
-    assert "✅" in talk.reply("31", state).text
+    chat = Conversation(talk)
+    chat.say("/check rma")
+    reply = chat.say("lots")
+    assert "reply with a number" in reply.text.lower() and chat.state.check is not None
+    reply = chat.say("-3")
+    assert "can't be negative" in reply.text and chat.state.check is not None
+    assert "✅" in chat.say("31").text
 
 
 def test_essential_numbers_cannot_be_skipped(talk):
-    state = ChatState()
-    talk.reply("/check cma", state)
-    assert "I need this one" in talk.reply("skip", state).text
+    chat = Conversation(talk)
+    chat.say("/check cma")
+    assert "I need this one" in chat.say("skip").text
 
 
 def test_a_new_question_leaves_the_check(talk):
-    state = ChatState()
-    talk.reply("/check cma", state)
-    reply = talk.reply("how often do i renew my ccma", state)
-    assert reply.kind == "answer" and state.check is None
+    chat = Conversation(talk)
+    chat.say("/check cma")
+    reply = chat.say("how often do i renew my ccma")
+    assert reply.kind == "answer" and chat.state.check is None
 
 
 def test_missing_essential_number_is_asked_for(talk):
-    state = ChatState()
-    reply = talk.reply("I have 45 points for my cma", state)
+    chat = Conversation(talk)
+    reply = chat.say("I have 45 points for my cma")
     assert "How many of your 45 points are AAMA-approved" in reply.text
-    assert "15 more points" in talk.reply("20", state).text
+    assert "15 more points" in chat.say("20").text
 
 
 def test_unclear_credential_is_asked_for(talk):
-    state = ChatState()
-    assert "Which credential" in talk.reply("i have 8 credits so far", state).text
-    assert "2 more" in talk.reply("ccma", state).text
+    chat = Conversation(talk)
+    assert "Which credential" in chat.say("i have 8 credits so far").text
+    assert "2 more" in chat.say("ccma").text
 
 
 def test_numbers_after_a_verdict_refine_the_same_check(talk):
-    state = ChatState()
-    assert "Not checked" in talk.reply("/check cma 60 30", state).text
-    reply = talk.reply("clinical=12, admin 8, general 20", state)
+    chat = Conversation(talk)
+    assert "Not checked" in chat.say("/check cma 60 30").text
+    reply = chat.say("clinical=12, admin 8, general 20")
     assert reply.kind == "check" and "Administrative: 2 more needed" in reply.text
-    assert talk.reply("how often do i renew my ccma", state).kind == "answer"
+    assert chat.say("how often do i renew my ccma").kind == "answer"

@@ -1,6 +1,7 @@
 import pytest
 
-from bot.dialogue import MAX_INPUT_CHARS, ChatState
+from bot.dialogue import MAX_INPUT_CHARS, ChatState, Conversation
+from bot.telegram.buttons import pack
 
 KINDS = {"answer", "clarify", "decline", "check", "greeting", "help", "thanks"}
 
@@ -11,35 +12,35 @@ def test_an_answer_ends_with_its_source_and_offers_related(dialogue):
     assert "60" in reply.text
     assert reply.text.splitlines()[-1].startswith("Source")
     assert "https://www.aama-ntl.org/" in reply.text
-    assert [b.data for b in reply.buttons] == ["e:cma-ce-aama", "e:cma-ce-categories", "e:cma-ce-activities"]
+    assert [pack(b.action) for b in reply.buttons] == ["e:cma-ce-aama", "e:cma-ce-categories", "e:cma-ce-activities"]
 
 
 def test_clarify_offers_numbered_questions_and_a_number_picks_one(dialogue):
-    state = ChatState()
-    reply = dialogue.reply("how do i renew", state)
+    chat = Conversation(dialogue)
+    reply = chat.say("how do i renew")
     assert reply.kind == "clarify"
     assert reply.suggestions[0] in reply.text and "1." in reply.text
-    assert reply.buttons[-1].data == "none"
-    picked = dialogue.reply("1", state)
+    assert pack(reply.buttons[-1].action) == "none"
+    picked = chat.say("1")
     assert picked.kind == "answer"
-    assert picked.entry == reply.buttons[0].data[2:]
+    assert picked.entry == reply.buttons[0].action.entry
 
 
 def test_a_number_without_an_offer_is_just_a_question(dialogue):
-    assert dialogue.reply("2", ChatState()).kind == "decline"
+    assert dialogue.reply("2").kind == "decline"
 
 
 def test_an_out_of_range_number_does_not_pick(dialogue):
-    state = ChatState()
-    dialogue.reply("how do i renew", state)
-    assert dialogue.reply("9", state).kind == "decline"
+    chat = Conversation(dialogue)
+    chat.say("how do i renew")
+    assert chat.say("9").kind == "decline"
 
 
 def test_related_questions_can_be_picked_by_number(dialogue):
-    state = ChatState()
-    first = dialogue.reply("how often do i renew my ccma", state)
-    second = dialogue.reply("1", state)
-    assert second.entry == first.buttons[0].data[2:]
+    chat = Conversation(dialogue)
+    first = chat.say("how often do i renew my ccma")
+    second = chat.say("1")
+    assert second.entry == first.buttons[0].action.entry
 
 
 def test_no_credential_named_gives_every_credentials_answer(dialogue):
@@ -68,7 +69,7 @@ def test_a_decline_says_so_and_points_to_topics(dialogue):
                                   "\x00\x01\x02", "‮rtl‭", "a" * 100_000, "how many ceus " * 5000, "-5", "1e309",
                                   "\ud800 lone surrogate"])
 def test_any_input_gets_a_polite_reply(dialogue, text):
-    reply = dialogue.reply(text, ChatState())
+    reply = dialogue.reply(text)
     assert reply.kind in KINDS
     assert reply.text.strip()
     assert len(reply.text) < 4096
@@ -80,5 +81,5 @@ def test_a_huge_message_is_read_only_up_to_the_limit(dialogue):
 
 
 def test_answer_entry_for_an_unknown_id_is_none(dialogue):
-    assert dialogue.answer_entry("no-such-entry") is None
-    assert dialogue.answer_entry("nha-fee").entry == "nha-fee"
+    assert dialogue.answer_entry("no-such-entry", ChatState()) is None
+    assert dialogue.answer_entry("nha-fee", ChatState())[0].entry == "nha-fee"

@@ -8,9 +8,10 @@ import signal
 
 import pytest
 
-from bot import log_setup, retry
+from bot import log_setup
+from bot.telegram import retry
 from bot.dialogue import Dialogue
-from tests.fake_bot_api import Fault
+from bot.telegram.fake_api import Fault
 from tests.telegram_harness import TOKEN, serve, stop
 
 CHATS = (6001, 6002, 6003)
@@ -20,8 +21,8 @@ ANSWER = re.compile(r"you have (\d+) of the 30 CCP points")
 @pytest.fixture(autouse=True)
 def quick_backoff(monkeypatch):
     """The same retries with shorter waits, so the suite stays quick."""
-    monkeypatch.setattr("bot.retry.FIRST_DELAY", 0.05)
-    monkeypatch.setattr("bot.retry.MAX_DELAY", 0.2)
+    monkeypatch.setattr("bot.telegram.retry.FIRST_DELAY", 0.05)
+    monkeypatch.setattr("bot.telegram.retry.MAX_DELAY", 0.2)
 
 
 async def serving(api, kb, matcher, **overrides):

@@ -5,9 +5,9 @@ from html.parser import HTMLParser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.dialogue import ChatState
-from bot.handlers import button_reply
-from bot.telegram_render import MAX_MESSAGE, html_chunks
+from bot.dialogue import Conversation
+from bot.telegram.buttons import unpack
+from bot.telegram.render import MAX_MESSAGE, html_chunks
 
 KINDS = {"answer", "clarify", "decline", "check", "greeting", "help", "thanks"}
 # Every code point, surrogates included: Telegram's JSON can carry a lone one.
@@ -51,20 +51,20 @@ def assert_safe(reply):
 @RELAXED
 @given(HOSTILE)
 def test_any_message(dialogue, text):
-    assert_safe(dialogue.reply(text[:10_000], ChatState()))
+    assert_safe(dialogue.reply(text[:10_000]))
 
 
 @RELAXED
 @given(st.text(ANY_CHAR, min_size=1, max_size=300).map(lambda t: (t * (10_000 // len(t) + 1))[:10_000]))
 def test_10000_character_messages(dialogue, text):
     assert len(text) == 10_000
-    assert_safe(dialogue.reply(text, ChatState()))
+    assert_safe(dialogue.reply(text))
 
 
 @RELAXED
 @given(HOSTILE)
 def test_any_check_arguments(dialogue, text):
-    reply = dialogue.reply("/check " + text, ChatState())
+    reply = dialogue.reply("/check " + text)
     assert reply.kind == "check"
     assert_safe(reply)
 
@@ -72,10 +72,10 @@ def test_any_check_arguments(dialogue, text):
 @RELAXED
 @given(st.lists(HOSTILE, min_size=1, max_size=6))
 def test_any_conversation_inside_a_guided_check(dialogue, texts):
-    state = ChatState()
-    dialogue.reply("/check", state)
+    chat = Conversation(dialogue)
+    chat.say("/check")
     for text in texts:
-        assert_safe(dialogue.reply(text, state))
+        assert_safe(chat.say(text))
 
 
 @RELAXED
@@ -83,7 +83,8 @@ def test_any_conversation_inside_a_guided_check(dialogue, texts):
                                                                                                 "fb:+:", "none"]),
                                                            st.text(ANY_CHAR, max_size=60))))
 def test_any_button_data(dialogue, data):
-    reply = button_reply(dialogue, ChatState(), data)
+    action = unpack(data)
+    reply = Conversation(dialogue).press(action) if action is not None else None
     assert reply is None or (assert_safe(reply) is None)
 
 

@@ -12,7 +12,8 @@ import time
 import pytest
 
 from bot import reports
-from bot.dialogue import ChatState
+from bot.contracts import Exchange
+from bot.dialogue import Conversation
 from bot.store import DB_NAME, Store
 from bot.terminal import chat
 from tests.conftest import ROOT
@@ -75,7 +76,7 @@ def test_chat_command_records_in_the_data_dir(tmp_path):
 
 def test_no_row_holds_a_raw_chat_id(dialogue, store):
     chat_id = 987654321
-    store.record(chat_id, "telegram", "tell me a joke", dialogue.reply("tell me a joke"))
+    store.record(chat_id, Exchange.of("telegram", "tell me a joke", dialogue.reply("tell me a joke")))
     store.record_feedback(chat_id, "telegram", "cma-cycle", -1)
     dump = json.dumps([rows(store, t) for t in ("replies", "misses", "picks", "feedback")])
     assert str(chat_id) not in dump
@@ -86,9 +87,9 @@ def test_no_row_holds_a_raw_chat_id(dialogue, store):
 def test_old_rows_are_purged(tmp_path, dialogue):
     now = [1_000_000_000.0]
     s = Store(tmp_path / DB_NAME, KEY, retention_days=180, clock=lambda: now[0])
-    s.record(1, "chat", "tell me a joke", dialogue.reply("tell me a joke"))
+    s.record(1, Exchange.of("chat", "tell me a joke", dialogue.reply("tell me a joke")))
     now[0] += 179 * 86400
-    s.record(1, "chat", "what time is it", dialogue.reply("what time is it"))
+    s.record(1, Exchange.of("chat", "what time is it", dialogue.reply("what time is it")))
     now[0] += 2 * 86400
     assert s.purge() == 2  # the first reply and its miss
     assert [m.text for m in s.misses()] == ["what time is it"]
@@ -99,11 +100,11 @@ def seed(store, dialogue):
     asked = ["what's the wifi password", "whats the wifi password?", "wifi password please",
              "tell me a joke", "weather tomorrow"]
     for text in asked:
-        store.record(1, "telegram", text, dialogue.reply(text, ChatState()))
-    state = ChatState()
+        store.record(1, Exchange.of("telegram", text, dialogue.reply(text)))
+    chat = Conversation(dialogue)
     for _ in range(2):
-        store.record(2, "telegram", "renew how?", dialogue.reply("how do i renew", state))
-        store.record(2, "telegram", "", dialogue.reply("1", state))
+        store.record(2, Exchange.of("telegram", "renew how?", chat.say("how do i renew")))
+        store.record(2, Exchange.of("telegram", "", chat.say("1")))
     store.record_feedback(3, "telegram", "cma-cycle", 1)
     store.record_feedback(3, "telegram", "cma-cycle", -1)
     store.record_feedback(4, "telegram", "nha-fee", -1)
@@ -158,7 +159,7 @@ def test_concurrent_writers_lose_nothing(tmp_path, dialogue):
     def write(n):
         s = Store(tmp_path / DB_NAME, KEY)
         for i in range(each):
-            s.record(f"chat-{n}", "telegram", f"question {n}-{i}", reply)
+            s.record(f"chat-{n}", Exchange.of("telegram", f"question {n}-{i}", reply))
         s.close()
 
     Store(tmp_path / DB_NAME, KEY).close()
@@ -177,12 +178,12 @@ def test_concurrent_writers_lose_nothing(tmp_path, dialogue):
 WRITER = """
 import sys
 from bot.store import Store
-from bot.dialogue import Reply
+from bot.contracts import Exchange, Reply, ReplyKind
 s = Store(sys.argv[1], b"k" * 32)
-reply = Reply("decline", "no")
+reply = Reply(ReplyKind.DECLINE, "no")
 i = 0
 while True:
-    s.record("writer", "chat", f"row {i}", reply)
+    s.record("writer", Exchange.of("chat", f"row {i}", reply))
     print(i, flush=True)
     i += 1
 """

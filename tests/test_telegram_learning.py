@@ -9,10 +9,11 @@ import signal
 import pytest
 import yaml
 
+from bot.contracts import Exchange
 from bot.dialogue import Dialogue
 from bot.live import LiveDialogue
 from bot.store import DB_NAME, Store
-from bot.telegram_app import build_application, on_startup, on_stop
+from bot.telegram.app import build_application, on_startup, on_stop
 from faq.kb import load
 from tests import telegram_harness
 from tests.telegram_harness import USER, settings_for, stop
@@ -73,7 +74,7 @@ async def test_thumbs_up_and_forged_feedback(api, bot, store):
 
 
 async def test_admin_commands_for_admins_only(api, bot, store, dialogue):
-    store.record(1, "telegram", "wifi password", dialogue.reply("wifi password"))
+    store.record(1, Exchange.of("telegram", "wifi password", dialogue.reply("wifi password")))
     api.text(ADMIN, "/stats")
     api.text(ADMIN, "/misses")
     admin = await api.wait_for("sendMessage", 2, chat_id=ADMIN)

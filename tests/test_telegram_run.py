@@ -12,8 +12,8 @@ import pytest
 
 from bot.dialogue import Dialogue
 from bot.settings import Settings
-from bot.telegram_app import build_application
-from tests.fake_bot_api import FakeBotApi
+from bot.telegram.app import build_application
+from bot.telegram.fake_api import FakeBotApi
 from tests.telegram_harness import TOKEN, USER, settings_for
 
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand, Update
-from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
-                          InlineQueryHandler, MessageHandler, TypeHandler, filters)
-
 import asyncio
 import contextlib
 import signal
+from collections.abc import Coroutine
+from typing import Any
 
-from bot import handlers
-from bot.flood import FloodGuard
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (AIORateLimiter, ApplicationBuilder, CallbackQueryHandler, CommandHandler, Defaults,
+                          InlineQueryHandler, MessageHandler, TypeHandler, filters)
+
 from bot.dialogue import Dialogue
 from bot.live import LiveDialogue
 from bot.settings import Settings
+from bot.store import Store
+from bot.telegram import handlers
+from bot.telegram.flood import FloodGuard
+from bot.telegram.handlers import CONTEXT_TYPES, App, Services
 
 COMMANDS = [
     BotCommand("start", "What I can do"),
@@ -28,37 +33,40 @@ COMMANDS = [
 POOL_SIZE = 8
 
 
-async def on_startup(app: Application) -> None:
+async def on_startup(app: App) -> None:
     await app.bot.set_my_commands(COMMANDS)
-    live: LiveDialogue = app.bot_data["live"]
-    if live.kb_dir is not None:
+    services = app.bot_data
+    live = services.live
+    if live is not None and live.kb_dir is not None:
+        loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals off the main thread / on Windows
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, live.reload)
-        _background(app, live.watch(app.bot_data["reload_seconds"]))
-    if app.bot_data.get("store") is not None:
-        _background(app, _purge_daily(app.bot_data["store"]))
+            loop.add_signal_handler(signal.SIGHUP, lambda: _background(app, live.reload()))
+        _background(app, live.watch(services.reload_seconds))
+    if services.store is not None:
+        _background(app, _purge_daily(services.store))
 
 
-async def on_stop(app: Application) -> None:
-    for task in app.bot_data.pop("background", []):
+async def on_stop(app: App) -> None:
+    background, app.bot_data.background = app.bot_data.background, []
+    for task in background:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
 
-def _background(app: Application, coroutine) -> None:
+def _background(app: App, coroutine: Coroutine[Any, Any, Any]) -> None:
     # Plain tasks, cancelled by on_stop: post_init runs before the application counts as running.
-    app.bot_data.setdefault("background", []).append(asyncio.create_task(coroutine))
+    app.bot_data.background.append(asyncio.create_task(coroutine))
 
 
-async def _purge_daily(store) -> None:
+async def _purge_daily(store: Store) -> None:
     """Retention: the store purges at start-up; a bot that runs for days purges once a day too."""
     while True:
         await asyncio.sleep(86400)
         store.purge()
 
 
-def application_builder(settings: Settings, *, rate_limit: bool | None = None) -> ApplicationBuilder:
+def application_builder(settings: Settings, *, rate_limit: bool | None = None) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
     """The client as the bot uses it (pool, time-outs, rate limiter); the benchmark's echo bot uses it too."""
     builder = (
         ApplicationBuilder()
@@ -76,19 +84,23 @@ def application_builder(settings: Settings, *, rate_limit: bool | None = None) -
     return builder
 
 
-def build_application(settings: Settings, dialogue: Dialogue | LiveDialogue, *, store=None,
-                      rate_limit: bool | None = None) -> Application:
-    app = application_builder(settings, rate_limit=rate_limit).post_init(on_startup).post_stop(on_stop).build()
-    app.bot_data["live"] = dialogue if isinstance(dialogue, LiveDialogue) else LiveDialogue(dialogue)
-    app.bot_data["store"] = store
-    app.bot_data["admins"] = settings.admins
-    app.bot_data["reload_seconds"] = settings.kb_reload_seconds
-    app.bot_data["flood"] = FloodGuard(settings.flood_burst, settings.flood_per_seconds)
+def build_application(settings: Settings, dialogue: Dialogue | LiveDialogue, *, store: Store | None = None,
+                      rate_limit: bool | None = None) -> App:
+    defaults = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+    app: App = (application_builder(settings, rate_limit=rate_limit).defaults(defaults).context_types(CONTEXT_TYPES)
+                .post_init(on_startup).post_stop(on_stop).build())
+    services: Services = app.bot_data
+    services.live = dialogue if isinstance(dialogue, LiveDialogue) else LiveDialogue(dialogue)
+    services.store = store
+    services.admins = settings.admins
+    services.reload_seconds = settings.kb_reload_seconds
+    services.flood = FloodGuard(settings.flood_burst, settings.flood_per_seconds)
     add_handlers(app)
     return app
 
 
-def add_handlers(app: Application) -> None:
+def add_handlers(app: App) -> None:
+    # Order matters: the flood gate (group -1) runs first; within group 0 the first matching handler wins.
     app.add_handler(TypeHandler(Update, handlers.flood_gate), group=-1)
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler("help", handlers.help_command))

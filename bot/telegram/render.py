@@ -7,10 +7,10 @@ from functools import lru_cache
 import jinja2
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.dialogue import Button, Reply
+from bot.contracts import Button, Reply, Vote
+from bot.telegram.buttons import pack
 
 MAX_MESSAGE = 4096  # Telegram's limit on one message's text
-MAX_CALLBACK_DATA = 64  # bytes
 MAX_LABEL = 60  # longer button labels are cut on a phone anyway
 
 _env = jinja2.Environment(
@@ -73,18 +73,29 @@ def label(text: str) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1].rstrip() + "…"
 
 
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    """One button a row."""
+    return rows(tuple((b,) for b in buttons))
+
+
 @lru_cache(maxsize=1024)  # the same answer always has the same buttons; markups are immutable
-def keyboard(buttons: tuple[Button, ...], feedback_for: str | None = None) -> InlineKeyboardMarkup | None:
-    rows = [[InlineKeyboardButton(label(b.label), callback_data=b.data)]
-            for b in buttons if len(b.data.encode()) <= MAX_CALLBACK_DATA]
-    if feedback_for and len(f"fb:+:{feedback_for}".encode()) <= MAX_CALLBACK_DATA:
-        rows.append([InlineKeyboardButton("👍", callback_data=f"fb:+:{feedback_for}"),
-                     InlineKeyboardButton("👎", callback_data=f"fb:-:{feedback_for}")])
-    return InlineKeyboardMarkup(rows) if rows else None
+def rows(layout: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    drawn = [[InlineKeyboardButton(label(b.label), callback_data=data) for b in row if (data := pack(b.action))]
+             for row in layout]
+    drawn = [row for row in drawn if row]
+    return InlineKeyboardMarkup(drawn) if drawn else None
+
+
+def with_votes(buttons: tuple[Button, ...], entry: str | None) -> tuple[tuple[Button, ...], ...]:
+    layout = tuple((b,) for b in buttons)
+    if entry:
+        layout += ((Button("👍", Vote(entry, True)), Button("👎", Vote(entry, False))),)
+    return layout
 
 
 def reply_messages(reply: Reply, feedback_for: str | None = None) -> list[tuple[str, InlineKeyboardMarkup | None]]:
     """(html, keyboard) for each message of a reply; the keyboard goes on the last one."""
     chunks = html_chunks(reply.text)
     last = len(chunks) - 1
-    return [(c, keyboard(reply.buttons, feedback_for) if i == last else None) for i, c in enumerate(chunks)]
+    markup = rows(with_votes(reply.buttons, feedback_for))
+    return [(c, markup if i == last else None) for i, c in enumerate(chunks)]

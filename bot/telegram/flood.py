@@ -5,8 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
-OK, WARN, DROP = "ok", "warn", "drop"
+
+class Flood(StrEnum):
+    OK = "ok"
+    WARN = "warn"  # the first message over the limit: send one slow-down notice
+    DROP = "drop"
+
 MAX_TRACKED = 50_000  # users remembered at once; idle ones are forgotten first
 
 
@@ -24,7 +30,7 @@ class FloodGuard:
         self.clock = clock
         self._buckets: dict[int, _Bucket] = {}
 
-    def check(self, user_id: int) -> str:
+    def check(self, user_id: int) -> Flood:
         """OK to answer; WARN (the first message over the limit: send one slow-down notice); DROP the rest."""
         now = self.clock()
         bucket = self._buckets.pop(user_id, None) or _Bucket(float(self.burst), now)
@@ -36,8 +42,8 @@ class FloodGuard:
         if bucket.tokens >= 1:
             bucket.tokens -= 1
             bucket.warned = False
-            return OK
+            return Flood.OK
         if not bucket.warned:
             bucket.warned = True
-            return WARN
-        return DROP
+            return Flood.WARN
+        return Flood.DROP

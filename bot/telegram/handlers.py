@@ -1,0 +1,292 @@
+"""Telegram handlers: each parses an update, asks the dialogue, renders and sends. No logic of their own."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from telegram import (CallbackQuery, ForceReply, InlineQueryResultArticle, InputTextMessageContent, Message,
+                      Update)
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ContextTypes, ExtBot
+
+from bot import reports
+from bot.contracts import Button, ChatState, Exchange, NoneOfThese, Reply, ReplyKind, Say, ShowEntry, ShowTopics, Vote
+from bot.render import render
+from bot.telegram.buttons import unpack
+from bot.telegram.flood import Flood, FloodGuard
+from bot.telegram.render import html_chunks, keyboard, reply_messages, to_html
+from bot.telegram.retry import with_retry
+
+if TYPE_CHECKING:
+    from bot.dialogue import Dialogue
+    from bot.live import LiveDialogue
+    from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+INLINE_RESULTS = 3
+ALL_TOPICS = "ALL"
+
+
+@dataclass
+class ChatData:
+    """What python-telegram-bot keeps per chat for us."""
+
+    state: ChatState = field(default_factory=ChatState)
+    feedback_prompt: tuple[int, int] | None = None  # (prompt message id, feedback row id)
+
+
+@dataclass
+class Services:
+    """The bot's shared parts, as `context.bot_data`. Filled in once when the application is built."""
+
+    live: LiveDialogue | None = None
+    store: Store | None = None
+    admins: frozenset[int] = frozenset()
+    reload_seconds: float = 2.0
+    flood: FloodGuard = field(default_factory=FloodGuard)
+    background: list[Any] = field(default_factory=list)
+
+    @property
+    def dialogue(self) -> Dialogue:
+        assert self.live is not None, "the application was built without a dialogue"
+        return self.live.current
+
+
+Context = CallbackContext[ExtBot[None], ChatData, dict[Any, Any], Services]
+CONTEXT_TYPES = ContextTypes(context=CallbackContext, chat_data=ChatData, bot_data=Services)
+App = Application[ExtBot[None], Context, dict[Any, Any], ChatData, Services, Any]
+
+
+def _chat(context: Context) -> ChatData:
+    assert context.chat_data is not None
+    return context.chat_data
+
+
+async def send_reply(message: Message, reply: Reply, context: Context, text: str = "") -> None:
+    services = context.bot_data
+    if services.store is not None:
+        services.store.record(message.chat_id, Exchange.of("telegram", text, reply))
+    feedback = reply.entry if reply.kind == ReplyKind.ANSWER and services.store is not None else None
+    for html, markup in reply_messages(reply, feedback_for=feedback):
+        await _say(message, html, reply_markup=markup)
+
+
+async def _say(message: Message, html: str, **kwargs: Any) -> Message:
+    """Send one HTML message in reply, retrying passing faults. Callers escape any user text in `html`."""
+    return await with_retry(lambda: message.reply_html(html, **kwargs))
+
+
+async def _say_template(message: Message, name: str, **kwargs: Any) -> Message:
+    return await _say(message, html_chunks(render(name))[0], **kwargs)
+
+
+async def flood_gate(update: Update, context: Context) -> None:
+    """Runs before every other handler: past a user's burst, one polite notice, then silence for a while."""
+    user = update.effective_user
+    if user is None or update.inline_query is not None:
+        return
+    verdict = context.bot_data.flood.check(user.id)
+    if verdict == Flood.OK:
+        return
+    if verdict == Flood.WARN and update.effective_message is not None:
+        await _say_template(update.effective_message, "slow_down")
+    raise ApplicationHandlerStop
+
+
+def _topic_keyboard(context: Context) -> Any:
+    credentials = context.bot_data.dialogue.kb.credentials
+    buttons = [Button(spec.menu, ShowTopics(cid)) for cid, spec in credentials.items()]
+    return keyboard((*buttons, Button(render("topics_general_button"), ShowTopics(ALL_TOPICS))))
+
+
+async def start(update: Update, context: Context) -> None:
+    assert update.effective_message is not None
+    await _say_template(update.effective_message, "greeting", reply_markup=_topic_keyboard(context))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    assert update.effective_message is not None
+    await _say_template(update.effective_message, "help")
+
+
+async def topics(update: Update, context: Context) -> None:
+    assert update.effective_message is not None
+    await _say_template(update.effective_message, "topics", reply_markup=_topic_keyboard(context))
+
+
+async def sources(update: Update, context: Context) -> None:
+    assert update.effective_message is not None
+    kb = context.bot_data.dialogue.kb
+    for html in html_chunks(render("sources", sources=[s for s in kb.sources.values() if s.url])):
+        await _say(update.effective_message, html)
+
+
+async def _converse(message: Message, text: str, context: Context) -> None:
+    chat = _chat(context)
+    reply, chat.state = context.bot_data.dialogue.respond(text, chat.state)
+    await send_reply(message, reply, context, text)
+
+
+async def check(update: Update, context: Context) -> None:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    await _converse(message, message.text, context)
+
+
+async def text_message(update: Update, context: Context) -> None:
+    message = update.effective_message
+    assert message is not None and message.text is not None and update.effective_chat is not None
+    text = message.text
+    if update.effective_chat.type != ChatType.PRIVATE:
+        mention = f"@{context.bot.username}"
+        replied = message.reply_to_message
+        replied_to_bot = replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id
+        if mention.lower() not in text.lower() and not replied_to_bot:
+            return  # in groups, only what is addressed to the bot
+        text = text.replace(mention, " ").strip()
+    if await _feedback_comment(message, context):
+        return
+    await _converse(message, text, context)
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    if update.effective_chat and update.effective_chat.type == ChatType.PRIVATE and update.effective_message:
+        await _say_template(update.effective_message, "unknown_command")
+
+
+async def non_text(update: Update, context: Context) -> None:
+    assert update.effective_message is not None
+    await _say_template(update.effective_message, "non_text")
+
+
+async def button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    await with_retry(query.answer)  # first, so the user's spinner stops even if the rest is slow
+    message = query.message
+    if not isinstance(message, Message):
+        return  # too old for Telegram to show us: nothing to answer in
+    chat = _chat(context)
+    action = unpack(query.data or "")
+    match action:
+        case ShowTopics(group):
+            await _show_topic(query, context, group)
+            return
+        case Vote():
+            await _feedback(message, context, action)
+            return
+        case ShowEntry() | Say() | NoneOfThese():
+            said = context.bot_data.dialogue.press(action, chat.state)
+        case _:
+            said = None
+    if said is None:
+        await _say_template(message, "button_expired")
+        return
+    reply, chat.state = said
+    await send_reply(message, reply, context, action.text if isinstance(action, Say) else "")
+
+
+async def _feedback(message: Message, context: Context, vote: Vote) -> None:
+    store = context.bot_data.store
+    if store is None or vote.entry not in _known_answers(context):
+        await _say_template(message, "button_expired")
+        return
+    feedback_id = store.record_feedback(message.chat_id, "telegram", vote.entry, 1 if vote.up else -1)
+    if vote.up:
+        await _say_template(message, "feedback_thanks")
+        return
+    prompt = await _say_template(message, "feedback_ask", reply_markup=ForceReply(selective=True))
+    _chat(context).feedback_prompt = (prompt.message_id, feedback_id)
+
+
+def _known_answers(context: Context) -> set[str]:
+    kb = context.bot_data.dialogue.kb
+    return set(kb.entries) | {f"topic:{t}" for e in kb.entries.values() for t in e.topics}
+
+
+async def _feedback_comment(message: Message, context: Context) -> bool:
+    """A reply to the "what was wrong?" prompt is stored with the 👎 it follows, not answered as a question."""
+    chat = _chat(context)
+    prompt = chat.feedback_prompt
+    if not prompt or not message.reply_to_message or message.reply_to_message.message_id != prompt[0]:
+        return False
+    store = context.bot_data.store
+    if store is not None:
+        store.add_feedback_comment(prompt[1], message.text or "")
+    chat.feedback_prompt = None
+    await _say_template(message, "feedback_noted")
+    return True
+
+
+async def admin_stats(update: Update, context: Context) -> None:
+    store = context.bot_data.store
+    if not _is_admin(update, context) or store is None or update.effective_message is None:
+        await unknown_command(update, context)  # others get no sign the command exists
+        return
+    text = reports.stats_table(reports.stats(store, 30), limit=5)
+    for html in html_chunks("Last 30 days\n" + text):
+        await _say(update.effective_message, html)
+
+
+async def admin_misses(update: Update, context: Context) -> None:
+    store = context.bot_data.store
+    if not _is_admin(update, context) or store is None or update.effective_message is None:
+        await unknown_command(update, context)
+        return
+    groups = reports.group_misses(store.misses(30))
+    for html in html_chunks("Unanswered, last 30 days\n" + reports.misses_table(groups, limit=10)):
+        await _say(update.effective_message, html)
+
+
+def _is_admin(update: Update, context: Context) -> bool:
+    return update.effective_chat is not None and update.effective_chat.id in context.bot_data.admins
+
+
+async def _show_topic(query: CallbackQuery, context: Context, group: str | None) -> None:
+    kb = context.bot_data.dialogue.kb
+    if group is None:
+        await with_retry(lambda: query.edit_message_text(to_html(render("topics")), reply_markup=_topic_keyboard(context)))
+        return
+    if group != ALL_TOPICS and group not in kb.credentials:
+        return
+    entries = [e for e in kb.entries.values() if not e.decline
+               and ((group == ALL_TOPICS and (not e.credentials or len(e.credentials) > 1))
+                    or (group != ALL_TOPICS and list(e.credentials) == [group]))]
+    buttons = [Button(e.question, ShowEntry(e.id)) for e in entries]
+    markup = keyboard((*buttons, Button("« Back", ShowTopics())))
+    title = to_html(render("topic_title", kb, group=None if group == ALL_TOPICS else group))
+    await with_retry(lambda: query.edit_message_text(title, reply_markup=markup))
+
+
+async def inline_query(update: Update, context: Context) -> None:
+    query = update.inline_query
+    assert query is not None
+    dialogue = context.bot_data.dialogue
+    matcher = dialogue.matcher
+    if query.query.strip():
+        ranked = [s.entry for s in matcher.rank(matcher.normalize(query.query[:500])) if not s.entry.decline]
+    else:
+        ranked = [e for e in dialogue.kb.entries.values() if e.topics]
+    results = []
+    for entry in ranked[:INLINE_RESULTS]:
+        said = dialogue.answer_entry(entry.id, ChatState())
+        assert said is not None
+        text = said[0].text
+        results.append(InlineQueryResultArticle(
+            id=entry.id, title=entry.question, description=text[:100],
+            input_message_content=InputTextMessageContent(html_chunks(text)[0], parse_mode=ParseMode.HTML),
+        ))
+    await with_retry(lambda: query.answer(results, cache_time=60))
+
+
+async def on_error(update: object, context: Context) -> None:
+    log.error("handling an update failed: %s", context.error, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat:
+        chat_id = update.effective_chat.id
+        try:
+            await with_retry(lambda: context.bot.send_message(chat_id, to_html(render("went_wrong"))))
+        except Exception:  # the error may be that Telegram is unreachable: nothing more to do here
+            log.warning("could not tell the user about the error")

@@ -1,0 +1,35 @@
+"""One message, read once: the raw text, its folded and normalised forms, and the numbers in it. Built by the
+dialogue when a message arrives and handed to every stage, so nothing parses the same text twice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+from faq.extract import Numbers, extract, prepare
+from faq.normalize import Normalized, fold
+
+MAX_INPUT_CHARS = 2000  # longer messages are read up to here; no real question is longer
+
+
+@dataclass(frozen=True)
+class Turn:
+    raw: str
+    folded: str
+    norm: Normalized
+
+    @classmethod
+    def read(cls, text: str, normalize: Callable[[str], Normalized]) -> Turn:
+        # Lone surrogates (possible in JSON from Telegram) cannot be encoded; make them "?" once, here.
+        raw = (text or "")[:MAX_INPUT_CHARS].encode("utf-8", "replace").decode("utf-8")
+        return cls(raw, fold(raw), normalize(raw))
+
+    @cached_property
+    def prepared(self) -> str:
+        """Lower case with numbers as digits ("forty five" -> "45"): what number patterns read."""
+        return prepare(self.raw)
+
+    @cached_property
+    def numbers(self) -> Numbers:
+        return extract(self.prepared, is_prepared=True)
