@@ -19,7 +19,7 @@ from faq import calculator as calc
 from faq.checks import CHECKS
 from faq.kb import Entry, KnowledgeBase
 from faq.kb import load as load_kb
-from faq.matcher import Answered, Declined, Decision, Matcher, Merged, Unsure
+from faq.matcher import Answered, Decision, Declined, Matcher, Merged, Unsure
 from faq.turn import MAX_INPUT_CHARS, Turn
 
 RELATED = 3

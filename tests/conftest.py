@@ -6,9 +6,9 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from bot.dialogue import Dialogue
+from bot.telegram.fake_api import FakeBotApi
 from faq.kb import DATA_DIR, load
 from faq.matcher import Matcher
-from bot.telegram.fake_api import FakeBotApi
 from tests.telegram_harness import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent

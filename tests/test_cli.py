@@ -1,10 +1,9 @@
 import json
 import os
 import subprocess
-import tempfile
 import sys
+import tempfile
 from pathlib import Path
-
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,8 +9,8 @@ import signal
 import pytest
 
 from bot import log_setup
-from bot.telegram import retry
 from bot.dialogue import Dialogue
+from bot.telegram import retry
 from bot.telegram.fake_api import Fault
 from tests.telegram_harness import TOKEN, serve, stop
 
@@ -124,4 +124,4 @@ async def test_sigterm_mid_burst_then_restart_loses_nothing_and_repeats_nothing(
         proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.communicate(), 60)
     assert sorted(answered(api)) == sorted(asked)
-    assert 0 < first_run  # the first run answered some before stopping; the restart did the rest
+    assert first_run > 0  # the first run answered some before stopping; the restart did the rest

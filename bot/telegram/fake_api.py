@@ -146,7 +146,7 @@ class FakeBotApi:
             self._new_update.clear()
             try:
                 await asyncio.wait_for(self._new_update.wait(), max(0.0, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def _m_sendMessage(self, params):
@@ -241,7 +241,7 @@ class FakeBotApi:
             self._new_call.clear()
             try:
                 await asyncio.wait_for(self._new_call.wait(), min(remaining, 0.5))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def wait_until_consumed(self, timeout: float = 15.0) -> None:

@@ -6,8 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from telegram import (CallbackQuery, ForceReply, InlineQueryResultArticle, InputTextMessageContent, Message,
-                      Update)
+from telegram import CallbackQuery, ForceReply, InlineQueryResultArticle, InputTextMessageContent, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ContextTypes, ExtBot
 
