@@ -86,11 +86,11 @@ class _Baseline:
 
     def run(self, cases: list[EvalCase]) -> Result:
         best = [self.best(c.q) for c in cases]
-        candidates = sorted({s for _, s in best}) + [float("inf")]
+        candidates = [*sorted({s for _, s in best}), float("inf")]
         scored = []
         for t in candidates:  # the threshold that does best on this very data: the fairest it can get
             replies = [self.reply(e, s, t) for e, s in best]
-            a_ok, a_n, d_ok, d_n = _score(cases, replies)
+            a_ok, _a_n, d_ok, _d_n = _score(cases, replies)
             scored.append((a_ok + d_ok, a_ok, t))
         _, _, threshold = max(scored)
         replies = [self.reply(e, s, threshold) for e, s in best]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from faq.kb import KnowledgeBaseError
@@ -56,11 +57,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.telegram.app import allowed_updates, build_application
 
     problem = settings.token_problem()
-    if problem or settings.telegram_bot_token is None:
+    if problem or settings.telegram_bot_token is None:  # the second only tells mypy what the first implies
         print(f"recertbot: {problem}. Put it in .env (see .env.example).", file=sys.stderr)
         return 2
     token = settings.telegram_bot_token.get_secret_value().strip()
-    if settings.webhook_url and settings.webhook_secret is None:
+    secret = settings.webhook_secret
+    if settings.webhook_url and secret is None:
         print("recertbot: WEBHOOK_URL is set but WEBHOOK_SECRET is not: without it anyone could post updates.",
               file=sys.stderr)
         return 2
@@ -75,7 +77,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
             app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
                             url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-                            secret_token=settings.webhook_secret.get_secret_value(),
+                            secret_token=secret.get_secret_value() if secret else None,
                             webhook_url=settings.webhook_url, allowed_updates=allowed_updates())
         else:
             app.run_polling(allowed_updates=allowed_updates())
@@ -105,6 +107,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.terminal import format_reply
 
     dialogue = _dialogue(settings)
+    questions: Iterable[str]
     if args.question:
         questions = [" ".join(args.question)]
     elif args.json:

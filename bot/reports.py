@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -99,7 +99,7 @@ def suggestions_yaml(suggestions: list[Suggestion]) -> str:
 
 
 def stats(store: Store, since_days: float | None = None) -> dict:
-    feedback = defaultdict(dict)
+    feedback: dict[str, dict[str, int]] = {}
     for entry, up, down in store.feedback_by_entry(since_days):
         feedback[entry] = {"up": int(up or 0), "down": int(down or 0)}
     return {"kinds": store.reply_kinds(since_days), "top_entries": dict(store.top_entries(since_days)),

@@ -141,9 +141,8 @@ def _expired_too_long(expiry: Expiry | None, dates: CmaDates | None, today: date
         return today > dates.ce_open_until
     if expiry is None:
         return False
-    if expiry.unit == "months":
-        return expiry.amount > cma["expired_ce_limit_months"]
-    return expiry.amount > cma["expired_ce_limit_days"]
+    limit: float = cma["expired_ce_limit_months" if expiry.unit == "months" else "expired_ce_limit_days"]
+    return expiry.amount > limit
 
 
 def check_cma(

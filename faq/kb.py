@@ -7,6 +7,7 @@ is a load error and never a runtime one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -104,12 +105,12 @@ class Entry:
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    entries: MappingProxyType  # id -> Entry, in file order
-    rules: MappingProxyType  # group -> name -> value
-    rule_facts: MappingProxyType  # "group.name" -> fact id
-    facts: MappingProxyType  # fact id -> FactSpec
-    sources: MappingProxyType  # source id -> Source
-    credentials: MappingProxyType  # credential id -> CredentialSpec
+    entries: Mapping[str, Entry]  # in file order
+    rules: Mapping[str, Mapping[str, Any]]  # group -> name -> value
+    rule_facts: Mapping[str, str]  # "group.name" -> fact id
+    facts: Mapping[str, FactSpec]
+    sources: Mapping[str, Source]
+    credentials: Mapping[str, CredentialSpec]
     synonyms: SynonymSpec
     stopwords: frozenset[str]
 
@@ -223,17 +224,16 @@ def load(data_dir: Path | str = DATA_DIR) -> KnowledgeBase:
         for i, item in enumerate(raw):
             label = item.get("id") if isinstance(item, dict) else None
             try:
-                spec = EntrySpec.model_validate(item)
+                entry_spec = EntrySpec.model_validate(item)
             except ValidationError as exc:
                 raise KnowledgeBaseError(path, _first_error(exc), str(label or f"#{i + 1}")) from None
-            if spec.id in entries or any(s.id == spec.id for _, s in specs):
-                raise KnowledgeBaseError(path, "duplicate id", spec.id)
-            specs.append((path, spec))
-            entries[spec.id] = None  # type: ignore[assignment]  # reserve the id; filled below
+            if any(s.id == entry_spec.id for _, s in specs):
+                raise KnowledgeBaseError(path, "duplicate id", entry_spec.id)
+            specs.append((path, entry_spec))
 
-    all_ids = set(entries)
-    for path, spec in specs:
-        entries[spec.id] = _build_entry(path, spec, all_ids, facts, sources, context)
+    all_ids = {s.id for _, s in specs}
+    for path, entry_spec in specs:
+        entries[entry_spec.id] = _build_entry(path, entry_spec, all_ids, facts, sources, context)
     if not entries:
         raise KnowledgeBaseError(data_dir / "entries", "holds no entries")
 
@@ -249,7 +249,8 @@ def load(data_dir: Path | str = DATA_DIR) -> KnowledgeBase:
     )
 
 
-def _build_entry(path, spec: EntrySpec, all_ids, facts, sources, context) -> Entry:
+def _build_entry(path: Path, spec: EntrySpec, all_ids: set[str], facts: Mapping[str, FactSpec],
+                 sources: Mapping[str, Source], context: dict[str, Any]) -> Entry:
     for fid in spec.facts:
         if fid not in facts:
             raise KnowledgeBaseError(path, f"unknown fact id '{fid}'", spec.id)

@@ -26,7 +26,7 @@ def confusable_pairs(matcher: Matcher) -> list[Confusable]:
             for scored in ranking:
                 if scored.entry.id == entry.id or scored.score <= own - MARGIN:
                     continue
-                key = tuple(sorted((entry.id, scored.entry.id)))
+                key = (min(entry.id, scored.entry.id), max(entry.id, scored.entry.id))
                 if key not in found or scored.score > found[key].other_score:
                     found[key] = Confusable(entry.id, text, scored.entry.id, round(own, 1), round(scored.score, 1))
     return sorted(found.values(), key=lambda c: c.own_score - c.other_score)

@@ -99,14 +99,14 @@ class Matcher:
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
         self.entries: tuple[Entry, ...] = tuple(kb.entries.values())
-        raw_vocab = {w for e in self.entries for p in (e.question, *e.phrasings) for w in p.lower().split()}
+        raw_vocab = frozenset(w for e in self.entries for p in (e.question, *e.phrasings) for w in p.lower().split())
         self.normalize = Normalizer(kb, raw_vocab)
         self.anchors = frozenset(kb.synonyms.anchors)
         self.strong_anchors = frozenset(kb.synonyms.strong_anchors)
         self.out_of_scope = frozenset(kb.synonyms.out_of_scope)
 
         normalized: list[tuple[int, Normalized]] = []
-        seen: dict[tuple, str] = {}
+        seen: dict[tuple[tuple[str, ...], frozenset[str]], str] = {}
         for i, entry in enumerate(self.entries):
             for text in (entry.question, *entry.phrasings):
                 norm = self.normalize(text)
@@ -124,8 +124,8 @@ class Matcher:
         for i, norm in normalized:
             entry_tokens[i].update(norm.tokens)
         doc_freq: dict[str, int] = defaultdict(int)
-        for tokens in entry_tokens.values():
-            for token in tokens:
+        for words in entry_tokens.values():
+            for token in words:
                 doc_freq[token] += 1
         n = len(self.entries)
         self._idf = {t: math.log((n + 1) / (df + 0.5)) for t, df in doc_freq.items()}

@@ -37,7 +37,7 @@ def fold(text: str) -> str:
 
 
 class Normalizer:
-    def __init__(self, kb: KnowledgeBase, extra_vocabulary: set[str] = frozenset()):
+    def __init__(self, kb: KnowledgeBase, extra_vocabulary: frozenset[str] = frozenset()):
         self._stop = kb.stopwords
         self._words = {fold(k): v for k, v in kb.synonyms.words.items()}
         phrases = {fold(k): v for k, v in kb.synonyms.phrases.items()}

@@ -75,9 +75,14 @@ async def _purge_daily(store: Store) -> None:
         store.purge()
 
 
-def application_builder(settings: Settings, *, rate_limit: bool | None = None) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
+Builder = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
+
+
+def application_builder(settings: Settings, *, rate_limit: bool | None = None) -> Builder:
     """The client as the bot uses it (pool, time-outs, rate limiter); the benchmark's echo bot uses it too."""
-    builder = (
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    builder: Builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value().strip())
         .base_url(settings.telegram_base_url)
@@ -89,7 +94,7 @@ def application_builder(settings: Settings, *, rate_limit: bool | None = None) -
         .get_updates_connect_timeout(settings.http_timeout)
     )
     if settings.rate_limit if rate_limit is None else rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]  # PTB's generics
     return builder
 
 

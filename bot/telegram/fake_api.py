@@ -8,6 +8,7 @@ connections) on chosen methods.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -63,7 +64,7 @@ class FakeBotApi:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self.port = self._runner.addresses[0][1]
         return self.base_url
 
     @property
@@ -94,14 +95,13 @@ class FakeBotApi:
             return await request.json()
         form = await request.post()
         params: dict[str, Any] = {}
-        for key, value in form.items():
+        for key, sent in form.items():
+            value: Any = sent if isinstance(sent, str) else str(sent)
             if key in JSON_FIELDS:
                 value = json.loads(value)
             elif key in INT_FIELDS:
-                try:
+                with contextlib.suppress(ValueError):
                     value = int(value)
-                except ValueError:
-                    pass
             params[key] = value
         return params
 
@@ -120,7 +120,8 @@ class FakeBotApi:
             await asyncio.sleep(fault.hang_seconds)
             return web.json_response({"ok": False, "error_code": 504, "description": "late"}, status=504)
         if fault.kind == "drop":
-            request.transport.close()
+            if request.transport is not None:
+                request.transport.close()
             return web.Response(status=500)
         raise ValueError(fault.kind)
 
@@ -144,10 +145,8 @@ class FakeBotApi:
             if pending or time.monotonic() >= deadline:
                 return pending[: int(params.get("limit") or 100)]
             self._new_update.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), max(0.0, deadline - time.monotonic()))
-            except TimeoutError:
-                pass
 
     async def _m_sendMessage(self, params):
         return self._message(params)
@@ -239,10 +238,8 @@ class FakeBotApi:
                 seen = [(c.method, c.params.get("chat_id")) for c in self.calls[-10:]]
                 raise AssertionError(f"waited {timeout}s for {count} {method} {match}; got {len(found)}; last: {seen}")
             self._new_call.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_call.wait(), min(remaining, 0.5))
-            except TimeoutError:
-                pass
 
     async def wait_until_consumed(self, timeout: float = 15.0) -> None:
         """Until the bot has asked for updates past the last one queued (so it has them all)."""

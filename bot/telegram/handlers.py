@@ -60,8 +60,9 @@ App = Application[ExtBot[None], Context, dict[Any, Any], ChatData, Services, Any
 
 
 def _chat(context: Context) -> ChatData:
-    assert context.chat_data is not None
-    return context.chat_data
+    chat = context.chat_data
+    assert isinstance(chat, ChatData), "chat data comes from CONTEXT_TYPES"
+    return chat
 
 
 async def send_reply(message: Message, reply: Reply, context: Context, text: str = "") -> None:

@@ -87,7 +87,7 @@ def rows(layout: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
 
 
 def with_votes(buttons: tuple[Button, ...], entry: str | None) -> tuple[tuple[Button, ...], ...]:
-    layout = tuple((b,) for b in buttons)
+    layout: tuple[tuple[Button, ...], ...] = tuple((b,) for b in buttons)
     if entry:
         layout += ((Button("👍", Vote(entry, True)), Button("👎", Vote(entry, False))),)
     return layout
