@@ -16,10 +16,11 @@ from bot.check_flow import Asked, Cancelled, Checked, Invalid, Outcome, Problem
 from bot.contracts import Action, Button, ChatState, CheckState, NoneOfThese, Reply, ReplyKind, Say, ShowEntry
 from bot.render import pick_sources, render
 from faq import calculator as calc
+from faq import segment
 from faq.checks import CHECKS
 from faq.kb import Entry, KnowledgeBase
 from faq.kb import load as load_kb
-from faq.matcher import Answered, Decision, Declined, Matcher, Merged, Unsure
+from faq.matcher import Answered, Decision, Declined, Matcher, Merged, Several, Unsure
 from faq.turn import MAX_INPUT_CHARS, Turn
 
 RELATED = 3
@@ -47,7 +48,7 @@ class Dialogue:
         self._answers = {e.id: render("answer", entry=e) for e in self.kb.entries.values()}
         # Order matters: a running check takes its answers before anything else reads the message.
         self.stages: tuple[Stage, ...] = (self._check_command, self._pending_check, self._empty, self._pick,
-                                          self._small_talk, self._personal, self._faq)
+                                          self._small_talk, self._other_body, self._personal, self._faq)
 
     def respond(self, text: str, state: ChatState) -> Said:
         turn = Turn.read(text, self.matcher.normalize)
@@ -121,6 +122,13 @@ class Dialogue:
                 return Reply(kind, render(str(kind), self.kb)), state
         return None
 
+    def _other_body(self, turn: Turn, state: ChatState) -> Said | None:
+        """About a credential or body we don't cover: declined with where to ask, whatever words it shares."""
+        body = self.matcher.other_body(turn.folded)
+        if body is None:
+            return None
+        return self._from_decision(Declined(0.0, self.kb.entries[body.entry] if body.entry else None), state, turn.raw)
+
     def _personal(self, turn: Turn, state: ChatState) -> Said | None:
         # "my passport expired 2 months ago" holds numbers too, but is no question for the calculator.
         if self.matcher.is_off_topic(turn.norm, need_anchor=False):
@@ -136,7 +144,8 @@ class Dialogue:
         return self._run_check(personal, state) if personal is not None else None
 
     def _faq(self, turn: Turn, state: ChatState) -> Said:
-        return self._from_decision(self.matcher.decide(turn.norm), state, turn.raw)
+        parts = [self.matcher.normalize(p) for p in segment.questions(turn.raw)]
+        return self._from_decision(self.matcher.decide_parts(turn.norm, parts), state, turn.raw)
 
     # --- the eligibility check -------------------------------------------------------------------------
 
@@ -196,6 +205,13 @@ class Dialogue:
                               suggestions=questions, guesses=guesses,
                               buttons=(*_entry_buttons(options), Button("None of these", NoneOfThese())))
                 return reply, replace(state, offered=tuple(e.id for e in options), offered_for=text)
+            case Several(answers):
+                entries = tuple(a.entry for a in answers)
+                sources = [src for e in entries for src in e.sources]
+                reply = Reply(ReplyKind.ANSWER, render("several", self.kb, entries=entries, sources=sources),
+                              entry="+".join(e.id for e in entries), score=score,
+                              suggestions=tuple(e.question for e in entries))
+                return reply, replace(state, offered=(), offered_for=None)
             case Declined(_, pointer):
                 reply = Reply(ReplyKind.DECLINE, render("decline", entry=pointer),
                               entry=pointer.id if pointer else None, score=score, guesses=guesses)

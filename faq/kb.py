@@ -70,6 +70,24 @@ class CredentialSpec(_Strict):
     markers: list[str] = Field(min_length=1)
 
 
+class OtherBodySpec(_Strict):
+    names: list[str] = Field(min_length=1)
+    shared: list[str] = []
+    senses: list[str] = []
+    entry: str | None = None
+
+
+@dataclass(frozen=True)
+class OtherBody:
+    """A credential or body we don't cover, and how a message names it (other_bodies.yaml)."""
+
+    id: str
+    names: tuple[str, ...]
+    shared: tuple[str, ...]
+    senses: tuple[str, ...]
+    entry: str | None  # the decline entry that says where to ask
+
+
 class SynonymSpec(_Strict):
     anchors: list[str] = Field(min_length=1)
     strong_anchors: list[str] = Field(min_length=1)
@@ -113,6 +131,7 @@ class KnowledgeBase:
     credentials: Mapping[str, CredentialSpec]
     synonyms: SynonymSpec
     stopwords: frozenset[str]
+    other_bodies: tuple[OtherBody, ...] = ()
 
     def rule(self, group: str, name: str) -> Any:
         return self.rules[group][name]
@@ -237,6 +256,15 @@ def load(data_dir: Path | str = DATA_DIR) -> KnowledgeBase:
     if not entries:
         raise KnowledgeBaseError(data_dir / "entries", "holds no entries")
 
+    bodies_path = data_dir / "other_bodies.yaml"
+    other_bodies = []
+    for bid, body in _parse_map(bodies_path, OtherBodySpec).items():
+        if body.entry is not None and (body.entry not in entries or not entries[body.entry].decline):
+            raise KnowledgeBaseError(bodies_path, f"'{body.entry}' is not a decline entry", bid)
+        if bool(body.shared) != bool(body.senses):
+            raise KnowledgeBaseError(bodies_path, "shared names need senses, and senses need shared names", bid)
+        other_bodies.append(OtherBody(bid, tuple(body.names), tuple(body.shared), tuple(body.senses), body.entry))
+
     return KnowledgeBase(
         entries=MappingProxyType(entries),
         rules=MappingProxyType({g: MappingProxyType(v) for g, v in rules.items()}),
@@ -246,6 +274,7 @@ def load(data_dir: Path | str = DATA_DIR) -> KnowledgeBase:
         credentials=MappingProxyType(credentials),
         synonyms=synonyms,
         stopwords=frozenset(str(w) for w in stopwords),
+        other_bodies=tuple(other_bodies),
     )
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from faq.kb import Entry, KnowledgeBase, KnowledgeBaseError
-from faq.normalize import Normalized, Normalizer
+from faq.kb import Entry, KnowledgeBase, KnowledgeBaseError, OtherBody
+from faq.normalize import Normalized, Normalizer, fold
 
 OVERLAP_WEIGHT = 0.8  # the rest is token_sort_ratio
 FUZZY_MAX = 100 * (1 - OVERLAP_WEIGHT)
@@ -37,6 +38,8 @@ UNKNOWN_SHARE = 0.35  # see strong_anchors in synonyms.yaml
 UNKNOWN_WEIGHT = 1.5
 MERGE_GAP = 14.0  # entries of other credentials this close on a shared topic are answered together
 SUGGESTIONS = 3
+MAX_ANSWERS = 2  # a message asking more than this many things gets the first two answered
+LONG_MESSAGE = 12  # content words past which a message with one asking sentence is read by that sentence
 RANKED = 6  # entries a decision looks at: the suggestions, the runner-up, and those a merge may join
 
 # How a question's credentials scale an entry's score (entry credentials vs credentials named).
@@ -83,7 +86,16 @@ class Declined:
     ranking: tuple[Scored, ...] = field(default=(), repr=False)
 
 
-Decision = Answered | Merged | Unsure | Declined
+@dataclass(frozen=True)
+class Several:
+    """A message that asks two things, each answered: the answers in the order asked."""
+
+    answers: tuple[Answered, ...]
+    score: float
+    ranking: tuple[Scored, ...] = field(default=(), repr=False)
+
+
+Decision = Answered | Merged | Unsure | Declined | Several
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,7 @@ class Matcher:
         self.anchors = frozenset(kb.synonyms.anchors)
         self.strong_anchors = frozenset(kb.synonyms.strong_anchors)
         self.out_of_scope = frozenset(kb.synonyms.out_of_scope)
+        self._bodies = [(b, _words_re(b.names), _words_re(b.shared), _words_re(b.senses)) for b in kb.other_bodies]
 
         normalized: list[tuple[int, Normalized]] = []
         seen: dict[tuple[tuple[str, ...], frozenset[str]], str] = {}
@@ -144,6 +157,15 @@ class Matcher:
             for t in tokens:
                 self._index[t].append(len(self._phrasings))
             self._phrasings.append(p)
+
+    def other_body(self, folded: str) -> OtherBody | None:
+        """The body we don't cover that a (folded) message is about: named outright, or by a name it shares
+        with ours next to a word that tells its sense ("cma" + "accounting")."""
+        for body, names, shared, senses in self._bodies:
+            if (names and names.search(folded)) or (shared and senses and shared.search(folded)
+                                                     and senses.search(folded)):
+                return body
+        return None
 
     def is_off_topic(self, norm: Normalized, need_anchor: bool = True) -> bool:
         """About something else: an out-of-scope word; or, naming no credential, (with need_anchor) no domain
@@ -230,6 +252,33 @@ class Matcher:
         options = tuple(s.entry for s in ranking if not s.entry.decline)[:SUGGESTIONS]
         return Unsure(options, top.score, ranking)
 
+    def decide_parts(self, whole: Normalized, parts: list[Normalized]) -> Decision:
+        """A message read in its asking parts (faq.segment): each part decided on its own, so a story around
+        the question cannot drown it, and two questions get two answers. A part that names no credential
+        takes the one the whole message names. A short message with one asking part is decided whole."""
+        if not parts or (len(parts) == 1 and len(whole.tokens) <= LONG_MESSAGE):
+            return self.decide(whole)
+        if len(whole.credentials) == 1:
+            parts = [p if p.credentials else replace(p, credentials=whole.credentials) for p in parts]
+        decisions = [self.decide(p) for p in parts]
+        answered: list[Answered] = []
+        for d in decisions:
+            if isinstance(d, Answered) and all(a.entry.id != d.entry.id for a in answered):
+                answered.append(d)
+        if len(answered) >= 2:
+            return Several(tuple(answered[:MAX_ANSWERS]), min(a.score for a in answered), answered[0].ranking)
+        # One answer at most: the whole message, when it is answered, may hold what one part alone misses.
+        whole_decision = self.decide(whole)
+        if isinstance(whole_decision, Answered | Merged):
+            return whole_decision
+        sure = [d for d in decisions if isinstance(d, Answered | Merged)]
+        if sure:
+            return sure[0]
+        if not isinstance(whole_decision, Declined):
+            return whole_decision
+        unsure = [d for d in decisions if isinstance(d, Unsure) and d.options]
+        return max(unsure, key=lambda d: d.score) if unsure else whole_decision
+
     def _merge(self, top: Scored, ranking: tuple[Scored, ...],
                norm: Normalized) -> tuple[str, tuple[Entry, ...]] | None:
         """Entries of several credentials that fit one topic, answered together: when the question names none
@@ -262,6 +311,11 @@ class Matcher:
     @property
     def phrasing_count(self) -> int:
         return len(self._phrasings)
+
+
+def _words_re(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    folded = sorted({fold(w) for w in words if fold(w)}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in folded) + r")\b") if folded else None
 
 
 def _sure(top: float, ranking: tuple[Scored, ...], norm: Normalized) -> bool:
