@@ -191,6 +191,11 @@ class Dialogue:
         score = round(decision.score, 1)
         guesses = tuple((s.entry.id, round(s.score, 1)) for s in decision.ranking[:SUGGESTIONS_LOGGED])
         match decision:
+            case Answered(entry, _, _, alternatives) if alternatives:
+                reply, state = self._answer(entry, score, state)
+                reply = replace(reply, text=reply.text + "\n\n" + render("not_what_you_asked"),
+                                buttons=_entry_buttons(alternatives))
+                return reply, replace(state, offered=tuple(e.id for e in alternatives), offered_for=text)
             case Answered(entry):
                 return self._answer(entry, score, state)
             case Merged(topic, entries):

@@ -29,6 +29,7 @@ ANSWER_AT = 60.0  # a top score from here, with a clear margin, is answered
 MARGIN = 7.0  # how far the top entry must lead the next one to be answered without asking
 CLEAR_WINNER_AT = 50.0  # a middling top score is still answered when it leads by CLEAR_MARGIN
 CLEAR_MARGIN = 18.0
+LEAD_MARGIN = 10.0  # from CLEAR_WINNER_AT, a lead this large answers and offers the runners-up (tuned on fresh_tune)
 ONE_WORD_AT = 95.0
 DECLINE_BELOW = 42.0  # under this nothing fits
 UNKNOWN_SHARE = 0.35  # see strong_anchors in synonyms.yaml
@@ -60,6 +61,8 @@ class Answered:
     entry: Entry
     score: float
     ranking: tuple[Scored, ...] = field(default=(), repr=False)
+    # When the entry only leads (not sure enough to answer alone): the runners-up, offered as "not what you asked?"
+    alternatives: tuple[Entry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,8 @@ class Matcher:
         if _sure(top.score, ranking, norm):
             return Answered(top.entry, top.score, ranking)
         options = tuple(s.entry for s in ranking if not s.entry.decline)[:SUGGESTIONS]
+        if _leads(top.score, ranking, norm) and options and options[0] == top.entry:
+            return Answered(top.entry, top.score, ranking, alternatives=options[1:])
         return Unsure(options, top.score, ranking)
 
     def decide_parts(self, whole: Normalized, parts: list[Normalized]) -> Decision:
@@ -324,6 +329,12 @@ def _sure(top: float, ranking: tuple[Scored, ...], norm: Normalized) -> bool:
         # One word ("exam?") is too little to be sure of, unless it is exactly one entry's whole phrasing.
         return top >= ONE_WORD_AT and lead >= CLEAR_MARGIN
     return (top >= ANSWER_AT and lead >= MARGIN) or (top >= CLEAR_WINNER_AT and lead >= CLEAR_MARGIN)
+
+
+def _leads(top: float, ranking: tuple[Scored, ...], norm: Normalized) -> bool:
+    """Not sure, but the first option leads clearly enough to answer it and offer the others beside it."""
+    lead = top - (ranking[1].score if len(ranking) > 1 else 0.0)
+    return len(norm.tokens) > 1 and top >= CLEAR_WINNER_AT and lead >= LEAD_MARGIN
 
 
 def _credential_factor(entry_creds: tuple[str, ...], asked: frozenset[str]) -> float:
