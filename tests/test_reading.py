@@ -1,0 +1,72 @@
+"""Reading real messages: the asking parts of long and two-question messages, other bodies' credentials, and
+answering a clear leader instead of asking."""
+
+import pytest
+
+from bot import evaluate
+from faq import segment
+from tests.conftest import ROOT
+
+FRESH = ROOT / "tests" / "data"
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("how many ceus do i need for my cma", ["how many ceus do i need for my cma"]),
+    ("My boss is great. We moved in June. How many CEUs for my CMA?", ["how many ceus for my cma"]),
+    ("what's the fee to retake the exam and how many tries do i get",
+     ["whats the fee to retake the exam", "how many tries do i get"]),
+    ("I love my job. My kids are 5 and 7.", []),
+    ("just wondering if cpr counts for ceus", ["just wondering if cpr counts for ceus"]),
+])
+def test_the_asking_parts_of_a_message(text, parts):
+    assert segment.questions(text) == parts
+
+
+def test_a_story_does_not_drown_the_question(dialogue):
+    reply = dialogue.reply("So my mom finally framed my certificate and my kids made a cake, my manager keeps "
+                           "reminding everyone about deadlines and the parking lot is a mess. Anyway. How often "
+                           "do I have to recertify my CMA (AAMA)?")
+    assert reply.kind == "answer" and reply.entry == "cma-cycle"
+
+
+def test_two_questions_get_two_answers_in_order(dialogue):
+    reply = dialogue.reply("How often does a CMA (AAMA) have to recertify, and how many points do I need?")
+    assert reply.kind == "answer"
+    assert reply.entry == "cma-cycle+cma-ce-total"
+    assert reply.text.index("60 months") < reply.text.index("60 recertification points")
+
+
+@pytest.mark.parametrize("text, pointer", [
+    ("im an accountant, how many cpe hours do i need for my cma", "oos-management-accountant"),
+    ("nremt recert how many hours", "oos-other-professions"),
+    ("how many ce credits for my ptcb cpht renewal", "oos-other-professions"),
+    ("do i owe amt on my iso stock options this year", None),
+])
+def test_other_bodies_are_declined_with_their_pointer(dialogue, text, pointer):
+    reply = dialogue.reply(text)
+    assert (reply.kind, reply.entry) == ("decline", pointer)
+
+
+@pytest.mark.parametrize("text", ["how many ceus do i need for my cma", "does my cma need cpr",
+                                  "can i use my nursing school classes for cma recert points"])
+def test_our_own_questions_are_not_taken_for_another_body(dialogue, text):
+    assert dialogue.reply(text).kind != "decline"
+
+
+def test_a_clear_leader_is_answered_with_the_others_offered(dialogue, matcher):
+    from faq.matcher import Answered
+
+    decision = matcher.decide(matcher.normalize("Can I use my hospital's yearly compliance training for CEUs?"))
+    assert isinstance(decision, Answered) and decision.alternatives
+    reply = dialogue.reply("Can I use my hospital's yearly compliance training for CEUs?")
+    assert "Not what you asked?" in reply.text
+    assert [b.action.entry for b in reply.buttons] == [e.id for e in decision.alternatives]
+
+
+# Written before the mechanism, by someone who never saw the knowledge base; first try: tune 41.9%, holdout 41.0%.
+# Thresholds are chosen on the tune half only; these floors guard what has been reached.
+@pytest.mark.parametrize("name, floor", [("fresh_tune.yaml", 0.58), ("fresh_holdout.yaml", 0.54)])
+def test_fresh_questions_do_not_fall_back(dialogue, name, floor):
+    outcomes = evaluate.run(dialogue, evaluate.load_cases(FRESH / name))
+    ok, n = evaluate.summary(outcomes)["all"]
+    assert ok / n >= floor
