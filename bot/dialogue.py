@@ -210,13 +210,14 @@ class Dialogue:
                               suggestions=questions, guesses=guesses,
                               buttons=(*_entry_buttons(options), Button("None of these", NoneOfThese())))
                 return reply, replace(state, offered=tuple(e.id for e in options), offered_for=text)
-            case Several(answers):
+            case Several(answers, _, _, offers):
                 entries = tuple(a.entry for a in answers)
                 sources = [src for e in entries for src in e.sources]
-                reply = Reply(ReplyKind.ANSWER, render("several", self.kb, entries=entries, sources=sources),
-                              entry="+".join(e.id for e in entries), score=score,
-                              suggestions=tuple(e.question for e in entries))
-                return reply, replace(state, offered=(), offered_for=None)
+                body = render("several", self.kb, entries=entries, sources=sources, offers=bool(offers))
+                reply = Reply(ReplyKind.ANSWER, body, entry="+".join(e.id for e in entries), score=score,
+                              suggestions=tuple(e.question for e in (*entries, *offers)),
+                              buttons=_entry_buttons(offers))
+                return reply, replace(state, offered=tuple(e.id for e in offers), offered_for=text if offers else None)
             case Declined(_, pointer):
                 reply = Reply(ReplyKind.DECLINE, render("decline", entry=pointer),
                               entry=pointer.id if pointer else None, score=score, guesses=guesses)

@@ -91,11 +91,13 @@ class Declined:
 
 @dataclass(frozen=True)
 class Several:
-    """A message that asks two things, each answered: the answers in the order asked."""
+    """A message that asks two things: the answers in the order asked, and for a part not answered with
+    confidence, the closest entries to offer."""
 
     answers: tuple[Answered, ...]
     score: float
     ranking: tuple[Scored, ...] = field(default=(), repr=False)
+    offers: tuple[Entry, ...] = ()
 
 
 Decision = Answered | Merged | Unsure | Declined | Several
@@ -274,14 +276,17 @@ class Matcher:
             return Several(tuple(answered[:MAX_ANSWERS]), min(a.score for a in answered), answered[0].ranking)
         # One answer at most: the whole message, when it is answered, may hold what one part alone misses.
         whole_decision = self.decide(whole)
-        if isinstance(whole_decision, Answered | Merged):
-            return whole_decision
-        sure = [d for d in decisions if isinstance(d, Answered | Merged)]
-        if sure:
-            return sure[0]
-        if not isinstance(whole_decision, Declined):
+        if isinstance(whole_decision, Answered) and not (answered and whole_decision.entry == answered[0].entry):
             return whole_decision
         unsure = [d for d in decisions if isinstance(d, Unsure) and d.options]
+        if answered:
+            offers = tuple(e for d in unsure for e in d.options if e != answered[0].entry)[:SUGGESTIONS]
+            return Several((answered[0],), answered[0].score, answered[0].ranking, offers) if offers else answered[0]
+        merged = [d for d in decisions if isinstance(d, Merged)]
+        if merged:
+            return merged[0]
+        if not isinstance(whole_decision, Declined):
+            return whole_decision
         return max(unsure, key=lambda d: d.score) if unsure else whole_decision
 
     def _merge(self, top: Scored, ranking: tuple[Scored, ...],

@@ -70,3 +70,14 @@ def test_fresh_questions_do_not_fall_back(dialogue, name, floor):
     outcomes = evaluate.run(dialogue, evaluate.load_cases(FRESH / name))
     ok, n = evaluate.summary(outcomes)["all"]
     assert ok / n >= floor
+
+
+def test_one_part_answered_and_the_other_offered(dialogue, matcher):
+    from faq.matcher import Answered, Several, Unsure
+
+    first, second = "how often do i renew my ccma", "how do i renew"
+    parts = [matcher.normalize(first), matcher.normalize(second)]
+    assert isinstance(matcher.decide(parts[0]), Answered) and isinstance(matcher.decide(parts[1]), Unsure)
+    whole = matcher.normalize(f"{first} and my cma? {second}?")  # two credentials: none is carried into a part
+    decision = matcher.decide_parts(whole, parts)
+    assert isinstance(decision, Several) and len(decision.answers) == 1 and decision.offers
