@@ -73,7 +73,7 @@ class Normalizer:
     def _canonical(self, word: str) -> str:
         word = self._words.get(word, word)
         # Plurals the synonym map does not list: "courses" -> "course" when the singular is known.
-        if word.endswith("s") and not word.endswith("ss") and len(word) > 4 and word[:-1] in self._vocab:
+        if word.endswith("s") and not word.endswith("ss") and len(word) > 3 and word[:-1] in self._vocab:
             word = self._words.get(word[:-1], word[:-1])
         return word
 
