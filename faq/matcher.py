@@ -25,13 +25,24 @@ FUZZY_MAX = 100 * (1 - OVERLAP_WEIGHT)
 # A credential named in a phrasing counts as one more word of this weight: a question that names none
 # covers less of "what is on the cma exam" than one that does.
 CREDENTIAL_WORD = 1.5
-ANSWER_AT = 60.0  # a top score from here, with a clear margin, is answered
-MARGIN = 7.0  # how far the top entry must lead the next one to be answered without asking
-CLEAR_WINNER_AT = 50.0  # a middling top score is still answered when it leads by CLEAR_MARGIN
-CLEAR_MARGIN = 18.0
-LEAD_MARGIN = 10.0  # from CLEAR_WINNER_AT, a lead this large answers and offers the runners-up (tuned on fresh_tune)
-ONE_WORD_AT = 95.0
-DECLINE_BELOW = 42.0  # under this nothing fits
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Where a ranking becomes an answer, a question back, or a decline. The values are chosen by
+    `python -m bench gate` on the tuning half of the fresh questions and reported on the held-out half."""
+
+    answer_at: float = 60.0  # a top score from here, with `margin` over the next entry, is answered
+    margin: float = 7.0
+    clear_winner_at: float = 50.0  # a middling top score is still answered when it leads by `clear_margin`
+    clear_margin: float = 18.0
+    lead_margin: float = 10.0  # from clear_winner_at, a lead this large answers and offers the runners-up
+    one_word_at: float = 95.0  # a one-word question is answered only when it is one entry's whole phrasing
+    decline_below: float = 42.0  # under this nothing fits
+
+
+GATE = Gate()
+MARGIN = GATE.margin  # what `faq lint` calls confusable
 UNKNOWN_SHARE = 0.35  # see strong_anchors in synonyms.yaml
 # A word the knowledge base never uses weighs this much when scoring ("my boss says I need to recertify"):
 # it cannot match anything, so at full weight it would only drown the words that can. Deciding whether a
@@ -113,8 +124,9 @@ class _Phrasing:
 
 
 class Matcher:
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, gate: Gate = GATE):
         self.kb = kb
+        self.gate = gate
         self.entries: tuple[Entry, ...] = tuple(kb.entries.values())
         raw_vocab = frozenset(w for e in self.entries for p in (e.question, *e.phrasings) for w in p.lower().split())
         self.normalize = Normalizer(kb, raw_vocab)
@@ -243,19 +255,20 @@ class Matcher:
             return self._credential_only(norm)
         ranking = tuple(self.rank(norm, enough=RANKED))
         top = ranking[0] if ranking else None
-        if top is None or top.score < DECLINE_BELOW or self.is_off_topic(norm) or top.entry.decline:
+        gate = self.gate
+        if top is None or top.score < gate.decline_below or self.is_off_topic(norm) or top.entry.decline:
             # When the closest entry is a known out-of-scope topic, its answer says where to ask instead.
-            pointer = top.entry if top and top.entry.decline and top.score >= ANSWER_AT else None
+            pointer = top.entry if top and top.entry.decline and top.score >= gate.answer_at else None
             return Declined(top.score if top else 0.0, pointer, ranking)
 
         merged = self._merge(top, ranking, norm)
         if merged:
             topic, members = merged
             return Merged(topic, members, top.score, ranking)
-        if _sure(top.score, ranking, norm):
+        if _sure(top.score, ranking, norm, gate):
             return Answered(top.entry, top.score, ranking)
         options = tuple(s.entry for s in ranking if not s.entry.decline)[:SUGGESTIONS]
-        if _leads(top.score, ranking, norm) and options and options[0] == top.entry:
+        if _leads(top.score, ranking, norm, gate) and options and options[0] == top.entry:
             return Answered(top.entry, top.score, ranking, alternatives=options[1:])
         return Unsure(options, top.score, ranking)
 
@@ -328,18 +341,19 @@ def _words_re(words: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in folded) + r")\b") if folded else None
 
 
-def _sure(top: float, ranking: tuple[Scored, ...], norm: Normalized) -> bool:
+def _sure(top: float, ranking: tuple[Scored, ...], norm: Normalized, gate: Gate) -> bool:
     lead = top - (ranking[1].score if len(ranking) > 1 else 0.0)
     if len(norm.tokens) == 1 and not norm.credentials:
         # One word ("exam?") is too little to be sure of, unless it is exactly one entry's whole phrasing.
-        return top >= ONE_WORD_AT and lead >= CLEAR_MARGIN
-    return (top >= ANSWER_AT and lead >= MARGIN) or (top >= CLEAR_WINNER_AT and lead >= CLEAR_MARGIN)
+        return top >= gate.one_word_at and lead >= gate.clear_margin
+    return ((top >= gate.answer_at and lead >= gate.margin)
+            or (top >= gate.clear_winner_at and lead >= gate.clear_margin))
 
 
-def _leads(top: float, ranking: tuple[Scored, ...], norm: Normalized) -> bool:
+def _leads(top: float, ranking: tuple[Scored, ...], norm: Normalized, gate: Gate) -> bool:
     """Not sure, but the first option leads clearly enough to answer it and offer the others beside it."""
     lead = top - (ranking[1].score if len(ranking) > 1 else 0.0)
-    return len(norm.tokens) > 1 and top >= CLEAR_WINNER_AT and lead >= LEAD_MARGIN
+    return len(norm.tokens) > 1 and top >= gate.clear_winner_at and lead >= gate.lead_margin
 
 
 def _credential_factor(entry_creds: tuple[str, ...], asked: frozenset[str]) -> float:
