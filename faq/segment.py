@@ -17,8 +17,11 @@ _ASKS_AT_START = re.compile(rf"^{_QUESTION_WORD}\b")
 _ASKS_INSIDE = re.compile(r"\b(wondering|want to know|wanna know|need to know|not sure (if|whether|how|what|when)|"
                           r"tell me|question is|any idea|anyone know|confused about|help me understand|"
                           r"can you explain|explain)\b")
-# Two questions in one sentence: "..., and how many tries do i get", "... also what's the fee"
-_SECOND_QUESTION = re.compile(rf"(?:,\s*|\s+)(?:and|also|plus|&|and also)\s+(?={_QUESTION_WORD}\b)")
+# Where a sentence starts another question: "..., and how many tries do i get", "... but when is it due"
+_SECOND_QUESTION = re.compile(rf"(?:,\s*|\s+)(?:and|also|plus|but|so|or|then|and also)\s+(?={_QUESTION_WORD}\b)")
+# "is that still a thing?", "can i count those?": a short question about what the sentence before it said
+_POINTS_BACK = re.compile(r"\b(that|those|these|this|it|them|they|there)\b")
+SHORT_QUESTION = 6  # words
 
 MIN_PART_WORDS = 2
 
@@ -27,19 +30,22 @@ def sentences(text: str) -> list[str]:
     return [s for s in (p.strip() for p in _SENTENCES.split(text)) if s]
 
 
-def asks(sentence: str) -> bool:
-    folded = fold(sentence)
-    return sentence.rstrip().endswith("?") or bool(_ASKS_AT_START.match(folded) or _ASKS_INSIDE.search(folded))
-
-
 def questions(text: str) -> list[str]:
-    """The asking parts of `text`, in order (each sentence that asks, split where it starts a second question);
-    [] when no part clearly asks."""
+    """The asking parts of `text`, in order: each clause that asks (a sentence ending in "?" asks in all its
+    clauses), a short one that points back carrying the sentence before it; [] when no part clearly asks."""
     parts: list[str] = []
+    previous = ""
     for sentence in sentences(text):
-        if not asks(sentence):
-            continue
+        whole_asks = sentence.rstrip().endswith("?")
         for clause in _SECOND_QUESTION.split(fold(sentence)):
-            if len(clause.split()) >= MIN_PART_WORDS:
+            words = clause.split()
+            if len(words) >= MIN_PART_WORDS and (whole_asks or _asks(clause)):
+                if len(words) <= SHORT_QUESTION and _POINTS_BACK.search(clause) and previous:
+                    clause = f"{previous} {clause}"
                 parts.append(clause)
+            previous = clause
     return parts
+
+
+def _asks(folded: str) -> bool:
+    return bool(_ASKS_AT_START.match(folded) or _ASKS_INSIDE.search(folded))

@@ -16,6 +16,9 @@ FRESH = ROOT / "tests" / "data"
     ("what's the fee to retake the exam and how many tries do i get",
      ["whats the fee to retake the exam", "how many tries do i get"]),
     ("I love my job. My kids are 5 and 7.", []),
+    ("my cpr card expired in august. is that still a thing for the cma?",
+     ["my cpr card expired in august is that still a thing for the cma"]),
+    ("i pay every year and i think its $50 but when is it even due", ["when is it even due"]),
     ("just wondering if cpr counts for ceus", ["just wondering if cpr counts for ceus"]),
 ])
 def test_the_asking_parts_of_a_message(text, parts):
@@ -48,7 +51,8 @@ def test_other_bodies_are_declined_with_their_pointer(dialogue, text, pointer):
 
 
 @pytest.mark.parametrize("text", ["how many ceus do i need for my cma", "does my cma need cpr",
-                                  "can i use my nursing school classes for cma recert points"])
+                                  "can i use my nursing school classes for cma recert points",
+                                  "im budgeting for next year, how much does the aama charge to recertify my cma"])
 def test_our_own_questions_are_not_taken_for_another_body(dialogue, text):
     assert dialogue.reply(text).kind != "decline"
 
