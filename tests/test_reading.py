@@ -16,8 +16,8 @@ FRESH = ROOT / "tests" / "data"
     ("what's the fee to retake the exam and how many tries do i get",
      ["whats the fee to retake the exam", "how many tries do i get"]),
     ("I love my job. My kids are 5 and 7.", []),
-    ("my cpr card expired in august. is that still a thing for the cma?",
-     ["my cpr card expired in august is that still a thing for the cma"]),
+    ("my cma needs a cpr card right. is that still a thing?",
+     ["my cma needs a cpr card right is that still a thing"]),
     ("i pay every year and i think its $50 but when is it even due", ["when is it even due"]),
     ("just wondering if cpr counts for ceus", ["just wondering if cpr counts for ceus"]),
 ])
