@@ -18,7 +18,8 @@ FRESH = ROOT / "tests" / "data"
     ("I love my job. My kids are 5 and 7.", []),
     ("my cma needs a cpr card right. is that still a thing?",
      ["my cma needs a cpr card right is that still a thing"]),
-    ("i pay every year and i think its $50 but when is it even due", ["when is it even due"]),
+    ("i pay every year and i think its $50 but when is it even due",
+     ["i pay every year and i think its 50 when is it even due"]),
     ("just wondering if cpr counts for ceus", ["just wondering if cpr counts for ceus"]),
 ])
 def test_the_asking_parts_of_a_message(text, parts):
