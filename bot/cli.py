@@ -212,7 +212,18 @@ def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
         print(f"confusable: {p.entry!r} phrasing {p.phrasing!r} scores {p.own_score} there and {p.other_score} for {p.other!r}")
     print(f"{len(kb.entries)} entries, {sum(len(e.phrasings) for e in kb.entries.values())} phrasings, "
           f"{len(pairs)} confusable pairs")
-    return 1 if pairs else 0
+    untranslated = _translation_problems()
+    for line in untranslated:
+        print(f"translation: {line}")
+    return 1 if pairs or untranslated else 0
+
+
+def _translation_problems() -> list[str]:
+    from bot import translations
+
+    if not (translations.ROOT / "bot" / "locale" / "babel.cfg").exists():
+        return []  # an installed copy without the sources: nothing to compare the catalogs with
+    return translations.problems()
 
 
 def build_parser() -> argparse.ArgumentParser:

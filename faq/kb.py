@@ -8,7 +8,7 @@ is a load error and never a runtime one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -96,6 +96,21 @@ class SynonymSpec(_Strict):
     words: dict[str, str]
 
 
+class TranslationSpec(_Strict):
+    """One entry in another language: same id, its own question, phrasings and answer (same rules)."""
+
+    id: str
+    question: str = Field(min_length=5)
+    phrasings: list[str] = Field(min_length=3)
+    answer: str = Field(min_length=10)
+    short: str | None = None
+
+
+class LanguageSynonymSpec(_Strict):
+    phrases: dict[str, str] = {}
+    words: dict[str, str] = {}
+
+
 @dataclass(frozen=True)
 class Source:
     id: str
@@ -132,6 +147,10 @@ class KnowledgeBase:
     synonyms: SynonymSpec
     stopwords: frozenset[str]
     other_bodies: tuple[OtherBody, ...] = ()
+    language: str = "en"
+    # The same knowledge base in other languages (faq/data/<language>/): entries with the same ids, rules,
+    # facts and sources; their own questions, phrasings, answers, synonyms and stop words.
+    translations: Mapping[str, KnowledgeBase] = field(default_factory=dict)
 
     def rule(self, group: str, name: str) -> Any:
         return self.rules[group][name]
@@ -310,3 +329,52 @@ def _build_entry(path: Path, spec: EntrySpec, all_ids: set[str], facts: Mapping[
         decline=spec.decline,
         file=str(path),
     )
+
+
+def load_translation(base: KnowledgeBase, lang_dir: Path) -> KnowledgeBase:
+    """`base` in the language of `lang_dir` (e.g. faq/data/es): every entry must be there, with the same
+    short-answer shape; answers read the same rules. Its matcher sees the translated phrasings and the
+    original ones (people mix languages), normalised with both languages' synonyms and stop words."""
+    language = lang_dir.name
+    translated: dict[str, tuple[Path, TranslationSpec]] = {}
+    for path in sorted((lang_dir / "entries").glob("*.yaml")):
+        raw = _read_yaml(path)
+        if not isinstance(raw, list):
+            raise KnowledgeBaseError(path, "must be a list of entries")
+        for i, item in enumerate(raw):
+            try:
+                spec = TranslationSpec.model_validate(item)
+            except ValidationError as exc:
+                label = item.get("id") if isinstance(item, dict) else None
+                raise KnowledgeBaseError(path, _first_error(exc), str(label or f"#{i + 1}")) from None
+            if spec.id not in base.entries:
+                raise KnowledgeBaseError(path, "no entry has this id", spec.id)
+            if spec.id in translated:
+                raise KnowledgeBaseError(path, "translated twice", spec.id)
+            translated[spec.id] = (path, spec)
+    missing = [eid for eid in base.entries if eid not in translated]
+    if missing:
+        raise KnowledgeBaseError(lang_dir / "entries", f"no {language} version of: {', '.join(missing)}")
+    context = {"r": base.rules, "c": base.credentials}
+    entries: dict[str, Entry] = {}
+    for eid, entry in base.entries.items():
+        path, spec = translated[eid]
+        if (spec.short is None) != (entry.short is None):
+            raise KnowledgeBaseError(path, "a short answer exactly where the original has one", eid)
+        entries[eid] = replace(
+            entry, question=spec.question, phrasings=(*spec.phrasings, *entry.phrasings),
+            answer=_render(path, eid, "answer", spec.answer, context),
+            short=_render(path, eid, "short", spec.short, context) if spec.short else None, file=str(path))
+    syn_path = lang_dir / "synonyms.yaml"
+    try:
+        own = LanguageSynonymSpec.model_validate(_read_yaml(syn_path))
+    except ValidationError as exc:
+        raise KnowledgeBaseError(syn_path, _first_error(exc)) from None
+    synonyms = base.synonyms.model_copy(update={"phrases": {**base.synonyms.phrases, **own.phrases},
+                                                "words": {**base.synonyms.words, **own.words}})
+    stop_path = lang_dir / "stopwords.yaml"
+    stopwords = _read_yaml(stop_path)
+    if not isinstance(stopwords, list) or not all(isinstance(w, str) for w in stopwords):
+        raise KnowledgeBaseError(stop_path, "must be a list of words (quote yes/no/on/off)")
+    return replace(base, entries=MappingProxyType(entries), synonyms=synonyms, language=language,
+                   stopwords=base.stopwords | frozenset(stopwords), translations={})
