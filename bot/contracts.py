@@ -106,3 +106,5 @@ class ChatState:
     offered_for: str | None = None  # the question a clarify's offer answered, to learn from the pick
     check: CheckState | None = None  # an eligibility check waiting for the user's next number
     last_check: CheckState | None = None  # the last check given a verdict, for "and clinical 12?"
+    language: str = "auto"  # what the chat chose with /idioma or /language: "es", "en", or "auto" (per message)
+    last_language: str | None = None  # the language of the last reply: the prior for the next message

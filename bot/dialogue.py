@@ -20,17 +20,26 @@ from faq import segment
 from faq.checks import CHECKS
 from faq.kb import Entry, KnowledgeBase
 from faq.kb import load as load_kb
+from faq.language import LANGUAGES, Language
+from faq.language import detect as language_of
 from faq.matcher import Answered, Decision, Declined, Matcher, Merged, Several, Unsure
+from faq.normalize import fold
 from faq.turn import MAX_INPUT_CHARS, Turn
 
 RELATED = 3
 SUGGESTIONS_LOGGED = 3
 
 # Small talk is recognised on the whole (folded) message, so "hi, how many ceus" is still a question.
-_GREETING = re.compile(r"^(hi+|hello|hey+|hiya|yo|good (morning|afternoon|evening)|start)( there)?( bot)?$")
-_THANKS = re.compile(r"^(thanks?( you)?( so much| a lot)?|thx|ty|thank u|great thanks|ok thanks|cheers)$")
+_GREETING = re.compile(r"^(hi+|hello|hey+|hiya|yo|good (morning|afternoon|evening)|start|hola+|buenas|"
+                       r"buen(os)? dias|buenas (tardes|noches)|que tal)( there)?( bot)?$")
+_THANKS = re.compile(r"^(thanks?( you)?( so much| a lot)?|thx|ty|thank u|great thanks|ok thanks|cheers|"
+                     r"(muchas |mil )?gracias)$")
 _CHECK_COMMAND = re.compile(r"^\s*/check(?:@\w+)?(?:\s+|$)", re.I)
-_HELP = re.compile(r"^(help|help me|what can you do|how do (i|you) use (this|you)|menu|\?+)$")
+_LANGUAGE_COMMAND = re.compile(r"^\s*/(?:idioma|language|lang)(?:@\w+)?(?:\s+(\S+))?\s*$", re.I)
+_LANGUAGE_NAMES = {"es": "es", "espanol": "es", "spanish": "es", "en": "en", "ingles": "en", "english": "en",
+                   "auto": "auto", "automatico": "auto", "automatic": "auto"}
+_HELP = re.compile(r"^(help|help me|what can you do|how do (i|you) use (this|you)|menu|\?+|ayuda|"
+                   r"que puedes hacer|como te uso)$")
 
 Said = tuple[Reply, ChatState]
 Stage = Callable[[Turn, ChatState], Said | ChatState | None]
@@ -39,19 +48,37 @@ __all__ = ["MAX_INPUT_CHARS", "ChatState", "Conversation", "Dialogue", "Reply"]
 
 
 class Dialogue:
+    """The dialogue in the knowledge base's language, with one of its own for each translation of it: each
+    message is answered by the dialogue of the language it is written in (or the one the chat chose)."""
+
     def __init__(self, kb: KnowledgeBase | None = None, matcher: Matcher | None = None,
                  today: Callable[[], date] = date.today):
         self.kb = kb or load_kb()
         self.matcher = matcher or Matcher(self.kb)
         self.today = today
+        self.language = self.kb.language
+        self.voices: dict[str, Dialogue] = {self.language: self}
+        self.voices.update({lang: Dialogue(tkb, today=today) for lang, tkb in self.kb.translations.items()})
         # An entry's answer never changes for this knowledge base: rendered once, here.
-        self._answers = {e.id: render("answer", entry=e) for e in self.kb.entries.values()}
+        self._answers = {e.id: render("answer", self.kb, entry=e) for e in self.kb.entries.values()}
         # Order matters: a running check takes its answers before anything else reads the message.
         self.stages: tuple[Stage, ...] = (self._check_command, self._pending_check, self._empty, self._pick,
                                           self._small_talk, self._other_body, self._personal, self._faq)
 
-    def respond(self, text: str, state: ChatState) -> Said:
-        turn = Turn.read(text, self.matcher.normalize)
+    def respond(self, text: str, state: ChatState, hint: str | None = None) -> Said:
+        """The reply in the chat's chosen language, or the message's own (`hint`: what the transport knows of
+        the user's language, e.g. Telegram's language_code)."""
+        chosen = _LANGUAGE_COMMAND.match(text or "")
+        if chosen:
+            return self._choose_language(chosen.group(1) or "", state)
+        language = state.language if state.language in self.voices else language_of(
+            text, state.last_language or _known(hint, self.voices))
+        voice = self.voices.get(language, self)
+        return voice.respond_here(text, replace(state, last_language=voice.language))
+
+    def respond_here(self, text: str, state: ChatState) -> Said:
+        """The reply in this dialogue's own language."""
+        turn = Turn.read(text, self.matcher.normalize, self.language)
         for stage in self.stages:
             found = stage(turn, state)
             if isinstance(found, ChatState):
@@ -66,14 +93,26 @@ class Dialogue:
 
     def press(self, action: Action, state: ChatState) -> Said | None:
         """What a tapped button asks for; None for a button this dialogue does not know (stale or forged)."""
+        voice = self.voices.get(state.last_language or self.language, self)
         match action:
             case ShowEntry(entry_id):
-                return self.answer_entry(entry_id, state)
+                return voice.answer_entry(entry_id, state)
             case Say(text):
                 return self.respond(text, state)
             case NoneOfThese():
-                return Reply(ReplyKind.DECLINE, render("none_of_these")), _without_offer(state)
+                return Reply(ReplyKind.DECLINE, render("none_of_these", voice.kb)), _without_offer(state)
         return None
+
+    def _choose_language(self, asked: str, state: ChatState) -> Said:
+        """`/idioma es`, `/language en`, `/language auto`: kept for the chat until changed."""
+        choice = _LANGUAGE_NAMES.get(fold(asked))
+        if choice is None or (choice != "auto" and choice not in self.voices):
+            language = state.last_language if state.last_language in self.voices else self.language
+            text = render("language_ask", self.voices[language].kb, choices=sorted(self.voices))
+            return Reply(ReplyKind.HELP, text), state
+        state = replace(state, language=choice, last_language=choice if choice != "auto" else state.last_language)
+        voice = self.voices.get(choice, self.voices.get(state.last_language or "", self))
+        return Reply(ReplyKind.HELP, render("language_set", voice.kb, choice=choice)), state
 
     def answer_entry(self, entry_id: str, state: ChatState) -> Said | None:
         """The answer of one entry, as a tapped suggestion or related button asks for it."""
@@ -107,7 +146,7 @@ class Dialogue:
         return self._check_reply(outcome, state)
 
     def _empty(self, turn: Turn, state: ChatState) -> Said | None:
-        return None if turn.folded else (Reply(ReplyKind.HELP, render("empty")), state)
+        return None if turn.folded else (Reply(ReplyKind.HELP, render("empty", self.kb)), state)
 
     def _pick(self, turn: Turn, state: ChatState) -> Said | ChatState:
         if state.offered and turn.folded.isdigit() and 1 <= int(turn.folded) <= len(state.offered):
@@ -176,7 +215,7 @@ class Dialogue:
                 text = render("problem", self.kb, problem=problem, example=example)
                 return Reply(ReplyKind.CHECK, text), replace(state, check=None)
             case Cancelled():
-                return Reply(ReplyKind.CHECK, render("check_cancelled")), replace(state, check=None)
+                return Reply(ReplyKind.CHECK, render("check_cancelled", self.kb)), replace(state, check=None)
         raise AssertionError(outcome)
 
     # --- answers from the knowledge base ---------------------------------------------------------------
@@ -193,7 +232,7 @@ class Dialogue:
         match decision:
             case Answered(entry, _, _, alternatives) if alternatives:
                 reply, state = self._answer(entry, score, state)
-                reply = replace(reply, text=reply.text + "\n\n" + render("not_what_you_asked"),
+                reply = replace(reply, text=reply.text + "\n\n" + render("not_what_you_asked", self.kb),
                                 buttons=_entry_buttons(alternatives))
                 return reply, replace(state, offered=tuple(e.id for e in alternatives), offered_for=text)
             case Answered(entry):
@@ -206,7 +245,7 @@ class Dialogue:
                 return reply, replace(state, offered=tuple(e.id for e in entries), offered_for=None)
             case Unsure(options):
                 questions = tuple(e.question for e in options)
-                reply = Reply(ReplyKind.CLARIFY, render("clarify", questions=questions), score=score,
+                reply = Reply(ReplyKind.CLARIFY, render("clarify", self.kb, questions=questions), score=score,
                               suggestions=questions, guesses=guesses,
                               buttons=(*_entry_buttons(options), Button("None of these", NoneOfThese())))
                 return reply, replace(state, offered=tuple(e.id for e in options), offered_for=text)
@@ -219,7 +258,7 @@ class Dialogue:
                               buttons=_entry_buttons(offers))
                 return reply, replace(state, offered=tuple(e.id for e in offers), offered_for=text if offers else None)
             case Declined(_, pointer):
-                reply = Reply(ReplyKind.DECLINE, render("decline", entry=pointer),
+                reply = Reply(ReplyKind.DECLINE, render("decline", self.kb, entry=pointer),
                               entry=pointer.id if pointer else None, score=score, guesses=guesses)
                 return reply, state
         raise AssertionError(decision)
@@ -246,6 +285,11 @@ class Conversation:
 
 def _entry_buttons(entries: tuple[Entry, ...]) -> tuple[Button, ...]:
     return tuple(Button(e.question, ShowEntry(e.id)) for e in entries)
+
+
+def _known(language: str | None, voices: dict[str, Dialogue]) -> Language | None:
+    code = (language or "").split("-")[0].lower()
+    return code if code in voices and code in LANGUAGES else None  # type: ignore[return-value]
 
 
 def _without_offer(state: ChatState) -> ChatState:

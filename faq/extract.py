@@ -67,9 +67,9 @@ class Numbers:
         return bool(self.values or self.expired or self.certified)
 
 
-def prepare(text: str) -> str:
+def prepare(text: str, language: str = "en") -> str:
     text = text.lower().replace("’", "'").replace(",", " , ")
-    text = alpha2digit(text, "en", threshold=0)
+    text = alpha2digit(text, language, threshold=0)
     text = re.sub(r"(?<=\d)\s*,\s*(?=\d{3}\b)", "", text)  # "10,000" -> "10000"
     return re.sub(r"\s+", " ", text)
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 DATA_DIR = Path(__file__).parent / "data"
 CREDENTIAL_IDS = ("CMA", "NHA", "RMA", "NCMA")
+TRANSLATED = ("es",)  # languages the knowledge base may have a folder for (faq/data/es/)
 Credential = Literal["CMA", "NHA", "RMA", "NCMA"]
 
 
@@ -284,7 +285,7 @@ def load(data_dir: Path | str = DATA_DIR) -> KnowledgeBase:
             raise KnowledgeBaseError(bodies_path, "shared names need senses, and senses need shared names", bid)
         other_bodies.append(OtherBody(bid, tuple(body.names), tuple(body.shared), tuple(body.senses), body.entry))
 
-    return KnowledgeBase(
+    base = KnowledgeBase(
         entries=MappingProxyType(entries),
         rules=MappingProxyType({g: MappingProxyType(v) for g, v in rules.items()}),
         rule_facts=MappingProxyType(rule_facts),
@@ -295,6 +296,8 @@ def load(data_dir: Path | str = DATA_DIR) -> KnowledgeBase:
         stopwords=frozenset(str(w) for w in stopwords),
         other_bodies=tuple(other_bodies),
     )
+    languages = {lang: load_translation(base, data_dir / lang) for lang in TRANSLATED if (data_dir / lang).is_dir()}
+    return replace(base, translations=MappingProxyType(languages))
 
 
 def _build_entry(path: Path, spec: EntrySpec, all_ids: set[str], facts: Mapping[str, FactSpec],

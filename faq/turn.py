@@ -18,17 +18,19 @@ class Turn:
     raw: str
     folded: str
     norm: Normalized
+    language: str = "en"
 
     @classmethod
-    def read(cls, text: str, normalize: Callable[[str], Normalized]) -> Turn:
+    def read(cls, text: str, normalize: Callable[[str], Normalized], language: str = "en") -> Turn:
         # Lone surrogates (possible in JSON from Telegram) cannot be encoded; make them "?" once, here.
         raw = (text or "")[:MAX_INPUT_CHARS].encode("utf-8", "replace").decode("utf-8")
-        return cls(raw, fold(raw), normalize(raw))
+        return cls(raw, fold(raw), normalize(raw), language)
 
     @cached_property
     def prepared(self) -> str:
-        """Lower case with numbers as digits ("forty five" -> "45"): what number patterns read."""
-        return prepare(self.raw)
+        """Lower case with numbers as digits ("forty five", "cuarenta y cinco" -> "45"): what number
+        patterns read."""
+        return prepare(self.raw, self.language)
 
     @cached_property
     def numbers(self) -> Numbers:

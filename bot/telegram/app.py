@@ -36,6 +36,7 @@ COMMANDS = [
     BotCommand("topics", "Browse questions by credential"),
     BotCommand("check", "Check your points or credits"),
     BotCommand("sources", "Where my answers come from"),
+    BotCommand("language", "Reply language: en, es (español) or auto"),
 ]
 # Updates are handled one at a time (measured: faster than concurrent_updates with a big pool here), so a
 # small pool covers the replies of one update plus the rate limiter's retries.
@@ -120,7 +121,7 @@ def add_handlers(app: App) -> None:
     app.add_handler(CommandHandler("help", handlers.help_command))
     app.add_handler(CommandHandler("topics", handlers.topics))
     app.add_handler(CommandHandler("sources", handlers.sources))
-    app.add_handler(CommandHandler("check", handlers.check))
+    app.add_handler(CommandHandler(["check", "idioma", "language"], handlers.dialogue_command))
     app.add_handler(CommandHandler("stats", handlers.admin_stats))
     app.add_handler(CommandHandler("misses", handlers.admin_misses))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.text_message))

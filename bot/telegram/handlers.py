@@ -126,11 +126,13 @@ async def sources(update: Update, context: Context) -> None:
 
 async def _converse(message: Message, text: str, context: Context) -> None:
     chat = _chat(context)
-    reply, chat.state = context.bot_data.dialogue.respond(text, chat.state)
+    hint = message.from_user.language_code if message.from_user else None
+    reply, chat.state = context.bot_data.dialogue.respond(text, chat.state, hint)
     await send_reply(message, reply, context, text)
 
 
-async def check(update: Update, context: Context) -> None:
+async def dialogue_command(update: Update, context: Context) -> None:
+    """/check, /idioma, /language: commands the dialogue itself understands."""
     message = update.effective_message
     assert message is not None and message.text is not None
     await _converse(message, message.text, context)
