@@ -72,7 +72,7 @@ class Dialogue:
         if chosen:
             return self._choose_language(chosen.group(1) or "", state)
         language = state.language if state.language in self.voices else language_of(
-            text, state.last_language or _known(hint, self.voices))
+            text, _known(state.last_language, self.voices) or _known(hint, self.voices))
         voice = self.voices.get(language, self)
         return voice.respond_here(text, replace(state, last_language=voice.language))
 
