@@ -18,6 +18,7 @@ from bot.render import pick_sources, render
 from faq import calculator as calc
 from faq import segment
 from faq.checks import CHECKS
+from faq.compute import compute
 from faq.kb import Entry, KnowledgeBase
 from faq.kb import load as load_kb
 from faq.language import LANGUAGES, Language
@@ -184,7 +185,11 @@ class Dialogue:
 
     def _faq(self, turn: Turn, state: ChatState) -> Said:
         parts = [self.matcher.normalize(p) for p in segment.questions(turn.raw)]
-        return self._from_decision(self.matcher.decide_parts(turn.norm, parts), state, turn.raw)
+        reply, state = self._from_decision(self.matcher.decide_parts(turn.norm, parts), state, turn.raw)
+        computed = compute(reply.entry, turn.prepared, self.kb.rules) if reply.entry else None
+        if computed is not None:  # the question gave a number: the answer starts with the result
+            reply = replace(reply, text=render("computed", self.kb, computed=computed) + "\n\n" + reply.text)
+        return reply, state
 
     # --- the eligibility check -------------------------------------------------------------------------
 
