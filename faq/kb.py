@@ -338,8 +338,8 @@ def _build_entry(path: Path, spec: EntrySpec, all_ids: set[str], facts: Mapping[
 def load_translation(base: KnowledgeBase, lang_dir: Path) -> KnowledgeBase:
     """`base` in the language of `lang_dir` (e.g. faq/data/es): each entry with the same short-answer shape,
     its answers reading the same rules; one not translated yet stays in the original (listed in `untranslated`).
-    Its matcher sees the translated phrasings and the original ones (people mix languages), normalised with
-    both languages' synonyms and stop words."""
+    Its phrasings are normalised with both languages' synonyms onto the same canonical words, so a message
+    mixing the two ("cuantos CE credits para renew mi ccma") still finds its entry."""
     language = lang_dir.name
     translated: dict[str, tuple[Path, TranslationSpec]] = {}
     for path in sorted((lang_dir / "entries").glob("*.yaml")):
@@ -367,7 +367,7 @@ def load_translation(base: KnowledgeBase, lang_dir: Path) -> KnowledgeBase:
         if (spec.short is None) != (entry.short is None):
             raise KnowledgeBaseError(path, "a short answer exactly where the original has one", eid)
         entries[eid] = replace(
-            entry, question=spec.question, phrasings=(*spec.phrasings, *entry.phrasings),
+            entry, question=spec.question, phrasings=tuple(spec.phrasings),
             answer=_render(path, eid, "answer", spec.answer, context),
             short=_render(path, eid, "short", spec.short, context) if spec.short else None, file=str(path))
     syn_path = lang_dir / "synonyms.yaml"
