@@ -212,7 +212,8 @@ def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
         print(f"confusable: {p.entry!r} phrasing {p.phrasing!r} scores {p.own_score} there and {p.other_score} for {p.other!r}")
     print(f"{len(kb.entries)} entries, {sum(len(e.phrasings) for e in kb.entries.values())} phrasings, "
           f"{len(pairs)} confusable pairs")
-    untranslated = _translation_problems()
+    untranslated = _translation_problems() + [
+        f"no {lang} version of entry {eid!r}" for lang, tkb in kb.translations.items() for eid in tkb.untranslated]
     for line in untranslated:
         print(f"translation: {line}")
     return 1 if pairs or untranslated else 0
