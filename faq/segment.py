@@ -11,16 +11,22 @@ from faq.normalize import fold
 # Sentence ends: . ! ? followed by space, new lines, semicolons.
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\s*\n+\s*|;\s*")
 _QUESTION_WORD = (r"(?:how|hw|what|whats|wat|when|where|who|whos|why|which|can|cn|could|do|does|did|dose|is|isnt|are|"
-                  r"r|will|would|should|must|may|am|if|any|anyone|whether|should|need)")
+                  r"r|will|would|should|must|may|am|if|any|anyone|whether|should|need|"
+                  # Spanish, folded: "cuantos", "como", "puedo", "se puede", "tengo que", "hay que", "es cierto"
+                  r"cuantos|cuantas|cuanto|cuanta|como|cuando|donde|que|q|cual|cuales|quien|puedo|puede|pueden|"
+                  r"se puede|tengo que|hay que|es cierto|es verdad|necesito|debo|sirve|sirven|cuenta|cuentan)")
 _ASKS_AT_START = re.compile(rf"^{_QUESTION_WORD}\b")
 # "just wondering if", "i need to know how", "please tell me what", "not sure whether"
 _ASKS_INSIDE = re.compile(r"\b(wondering|want to know|wanna know|need to know|not sure (if|whether|how|what|when)|"
                           r"tell me|question is|any idea|anyone know|confused about|help me understand|"
-                          r"can you explain|explain)\b")
+                          r"can you explain|explain|quisiera saber|quiero saber|me gustaria saber|me pregunto|"
+                          r"alguien sabe|no se si|no se cuant|no se como|mi pregunta es|me pueden decir|"
+                          r"me podrian decir|me pueden ayudar|me explican)\b")
 # Where a sentence starts another question: "..., and how many tries do i get", "... but when is it due"
-_SECOND_QUESTION = re.compile(rf"(?:,\s*|\s+)(?:and|also|plus|but|so|or|then|and also)\s+(?={_QUESTION_WORD}\b)")
+_SECOND_QUESTION = re.compile(rf"(?:,\s*|\s+)(?:and|also|plus|but|so|or|then|and also|y|o|pero|tambien|y tambien)\s+"
+                              rf"(?={_QUESTION_WORD}\b)")
 # "is that still a thing?", "can i count those?": a short question about what the sentence before it said
-_POINTS_BACK = re.compile(r"\b(that|those|these|this|it|them|they|there)\b")
+_POINTS_BACK = re.compile(r"\b(that|those|these|this|it|them|they|there|eso|esos|esas|esto|cierto|verdad)\b")
 SHORT_QUESTION = 6  # words
 
 MIN_PART_WORDS = 2

@@ -62,16 +62,17 @@ def test_our_own_questions_are_not_taken_for_another_body(dialogue, text):
 def test_a_clear_leader_is_answered_with_the_others_offered(dialogue, matcher):
     from faq.matcher import Answered
 
-    decision = matcher.decide(matcher.normalize("Is it possible to sit for the CMA (AAMA) exam before I actually finish my program?"))
+    question = "Is it possible to sit for the CMA (AAMA) exam before I actually finish my program?"
+    decision = matcher.decide(matcher.normalize(question))
     assert isinstance(decision, Answered) and decision.alternatives
-    reply = dialogue.reply("Is it possible to sit for the CMA (AAMA) exam before I actually finish my program?")
+    reply = dialogue.reply(question)
     assert "Not what you asked?" in reply.text
     assert [b.action.entry for b in reply.buttons] == [e.id for e in decision.alternatives]
 
 
 # Written before the mechanism, by someone who never saw the knowledge base; first try: tune 41.9%, holdout 41.0%.
 # Thresholds are chosen on the tune half only; these floors guard what has been reached.
-@pytest.mark.parametrize("name, floor", [("fresh_tune.yaml", 0.58), ("fresh_holdout.yaml", 0.54)])
+@pytest.mark.parametrize("name, floor", [("fresh_tune.yaml", 0.75), ("fresh_holdout.yaml", 0.78)])
 def test_fresh_questions_do_not_fall_back(dialogue, name, floor):
     outcomes = evaluate.run(dialogue, evaluate.load_cases(FRESH / name))
     ok, n = evaluate.summary(outcomes)["all"]
