@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from bot.contracts import CheckState
+from bot.contracts import CheckState, CheckSummary
 from faq import calculator as calc
 from faq.checks import CHECKS
 from faq.extract import NUM, Numbers, prepare
@@ -310,3 +310,27 @@ def _renamed_for(credential: str | None, values: Mapping[str, Any]) -> Mapping[s
             break
     return renamed
 
+
+def summary(outcome: Outcome) -> CheckSummary | None:
+    """The outcome in plain values (status, shortfalls, expiry), as the reply states it."""
+    match outcome:
+        case Checked(verdict, state):
+            return CheckSummary(verdict.credential, str(verdict.status), dict(verdict.missing),
+                                _expiry_of(verdict), verdict.dates.current_until if verdict.dates else None,
+                                verdict.ask)
+        case Asked(state, _):
+            return CheckSummary(state.credential, "need_info", asks=state.asking)
+        case Invalid(_):
+            return CheckSummary(None, "input_error")
+    return None
+
+
+def _expiry_of(verdict: calc.Verdict) -> str:
+    if verdict.dates is not None:
+        if not verdict.dates.days_past:
+            return "current"
+        return "past_window" if verdict.status == calc.Status.EXAM_REQUIRED else "in_window"
+    expired = verdict.have.get("expired")
+    if expired is not None and expired.amount > 0:
+        return "past_window" if verdict.status == calc.Status.EXAM_REQUIRED else "in_window"
+    return "unknown"

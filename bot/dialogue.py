@@ -13,7 +13,7 @@ from datetime import date
 
 from bot import check_flow
 from bot.check_flow import Asked, Cancelled, Checked, Invalid, Outcome, Problem
-from bot.contracts import Action, Button, ChatState, CheckState, NoneOfThese, Reply, ReplyKind, Say, ShowEntry
+from bot.contracts import Action, Button, ChatState, CheckState, CheckSummary, NoneOfThese, Reply, ReplyKind, Say, ShowEntry
 from bot.render import pick_sources, render
 from faq import calculator as calc
 from faq.checks import CHECKS
@@ -157,15 +157,16 @@ class Dialogue:
                 elif check.asking in ("categories", "expired"):
                     buttons = (Button("Skip", Say("skip")),)
                 buttons += (Button("Cancel", Say("cancel")),)
-                return Reply(ReplyKind.CHECK, text, buttons=buttons), replace(state, check=check)
+                return (Reply(ReplyKind.CHECK, text, buttons=buttons, checks=_summaries(outcome)),
+                        replace(state, check=check))
             case Checked(verdict, check):
                 sources = [self.kb.sources[sid] for fid in verdict.facts for sid in self.kb.facts[fid].sources]
                 text = render("check", self.kb, v=verdict, sources=sources)
-                return (Reply(ReplyKind.CHECK, text, entry=f"check:{verdict.credential}"),
+                return (Reply(ReplyKind.CHECK, text, entry=f"check:{verdict.credential}", checks=_summaries(outcome)),
                         replace(state, check=None, last_check=check))
             case Invalid(problem):
                 text = render("problem", self.kb, problem=problem, example=example)
-                return Reply(ReplyKind.CHECK, text), replace(state, check=None)
+                return Reply(ReplyKind.CHECK, text, checks=_summaries(outcome)), replace(state, check=None)
             case Cancelled():
                 return Reply(ReplyKind.CHECK, render("check_cancelled")), replace(state, check=None)
         raise AssertionError(outcome)
@@ -220,6 +221,11 @@ class Conversation:
             return None
         reply, self.state = said
         return reply
+
+
+def _summaries(outcome: Outcome) -> tuple[CheckSummary, ...]:
+    found = check_flow.summary(outcome)
+    return (found,) if found else ()
 
 
 def _entry_buttons(entries: tuple[Entry, ...]) -> tuple[Button, ...]:
