@@ -123,17 +123,26 @@ class Dialogue:
 
     def _personal(self, turn: Turn, state: ChatState) -> Said | None:
         # "my passport expired 2 months ago" holds numbers too, but is no question for the calculator.
-        if self.matcher.is_off_topic(turn.norm, need_anchor=False):
-            return None
         credentials = turn.norm.credentials
+        if self.matcher.is_off_topic(turn.norm, need_anchor=False) and not credentials:
+            return None
         try:
-            personal = check_flow.from_turn(turn, credentials)
+            checks = check_flow.from_turn(turn, credentials, self.today(), self._credentials_in)
             previous = state.last_check
-            if previous and personal is None and not credentials - {previous.credential}:
-                personal = check_flow.follow_up(previous, turn.numbers)
+            if previous and not checks and not credentials - {previous.credential}:
+                again = check_flow.follow_up(previous, turn.numbers)
+                checks = (again,) if again else ()
         except calc.InputError as exc:
             return self._check_reply(Invalid(Problem.of(exc)), state)
-        return self._run_check(personal, state) if personal is not None else None
+        if not checks:
+            return None
+        if len(checks) == 1:
+            return self._run_check(checks[0], state)
+        # One verdict per credential named, one after the other.
+        said = [self._run_check(check, replace(state, check=None)) for check in checks]
+        reply = Reply(ReplyKind.CHECK, "\n\n".join(r.text for r, _ in said), entry="check:" + "+".join(
+            c.credential or "?" for c in checks), checks=tuple(s for r, _ in said for s in r.checks))
+        return reply, replace(state, check=None, last_check=None)
 
     def _faq(self, turn: Turn, state: ChatState) -> Said:
         return self._from_decision(self.matcher.decide(turn.norm), state, turn.raw)
@@ -149,7 +158,7 @@ class Dialogue:
     def _check_reply(self, outcome: Outcome, state: ChatState, example: bool = False) -> Said:
         match outcome:
             case Asked(check, problem):
-                text = render("check_ask", self.kb, slot=check.asking, problem=problem,
+                text = render("check_ask", self.kb, slot=check.asking, problem=problem, credential=check.credential,
                               total=check.values.get("total"), checks=CHECKS)
                 buttons: tuple[Button, ...] = ()
                 if check.asking == "credential":

@@ -7,7 +7,7 @@ from typing import Any
 
 import jinja2
 
-from faq.calculator import Status
+from faq.calculator import Standing, Status
 from faq.kb import Entry, KnowledgeBase, Source
 
 MAX_SOURCES = 2  # the footer names the strongest sources; the seed article only when nothing else backs it
@@ -46,7 +46,7 @@ def pick_sources(sources: Iterable[Source], limit: int = MAX_SOURCES) -> list[So
     return (official or unique)[:limit]
 
 
-_env.globals.update(Status=Status, sources_line=sources_line)
+_env.globals.update(Status=Status, Standing=Standing, sources_line=sources_line)
 
 
 def render(name: str, kb: KnowledgeBase | None = None, **context: Any) -> str:
