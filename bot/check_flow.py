@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.contracts import CheckState, CheckSummary
 from faq import calculator as calc
-from faq.checks import CHECKS
+from faq.checks import CHECKS, CheckSpec
 from faq.extract import NUM, Numbers, extract, prepare
 from faq.turn import Turn
 
@@ -111,7 +111,7 @@ def parse_command(args: str, detect_credentials: Callable[[str], frozenset[str]]
 
 
 _OWN = re.compile(r"\b(my|mine|i|i'?m|im|i'?ve|our|me)\b|^\s*\d")
-_HYPOTHETICAL = re.compile(r"\bif\s+(?:a|ur|your|you|someone|they)\b|\bheard\b|\bwhat\s+happens\b|\bcan\s+a\b|"
+_HYPOTHETICAL = re.compile(r"\bif\s+(?:a|ur|your|you|someone|they)\b|\bheard\s+(?:that|if|it|u|you|ur)\b|\bwhat\s+happens\b|\bcan\s+a\b|"
                            r"\bif\s+they\b|\bhow\s+many\s+hours\s+is\s+\d|\bhow\s+many\s+(?:recert\s+points|"
                            r"ccp\s+points\s+does)\b|\basking\s+for\b")
 _NOT_A_CHECK = re.compile(r"\bgraduated\b.*\b(?:never\s+(?:took|tested|taken)|sit\s+for|take\s+the)\b|"
@@ -129,7 +129,7 @@ def from_turn(turn: Turn, credentials: frozenset[str], today: date,
     if len(credentials) > 1:
         segments = _segments(text, detect)
         if len(segments) > 1:
-            own = bool(_OWN.search(text)) and not _HYPOTHETICAL.search(text)
+            own = not _HYPOTHETICAL.search(text)  # naming two credentials with numbers for each: the user's own
             found = [_state_for(credential, part, today, own) for credential, part in segments.items()]
             states = tuple(s for s in found if s is not None)
             return states if states else ()
@@ -173,10 +173,10 @@ def _state_for(credential: str | None, text: str, today: date, own_message: bool
     # "expired" with no when is a check only with the user's amounts ("can I ... if my credential is expired?" is not)
     past = numbers.expired is not None or numbers.lapsed or (numbers.expiry_past is True and bool(
         numbers.expiry or numbers.expiry_year))
-    dated = numbers.certified is not None or (numbers.certified_year is not None and numbers.personal)
+    dated = "bad_date" in values or numbers.certified is not None or (numbers.certified_year is not None and numbers.personal)
     late = (numbers.other_ago or past) and numbers.asks_late
     asks_have = numbers.asks_have and (numbers.needs_given or numbers.time_known) and own
-    if not (amounts and (numbers.personal or own or numbers.time_known)) and not (own and (past or dated or late)) \
+    if not (amounts and (numbers.personal or own or numbers.time_known or dated)) and not (own and (past or dated or late)) \
             and not asks_have and not (own and numbers.conflict and numbers.time_known):
         return None
     if credential is None and (amounts & {"aama", "non_aama", "admin", "clinical", "general", "college", "cpr"}
@@ -196,6 +196,9 @@ def _state_for(credential: str | None, text: str, today: date, own_message: bool
         values["certified_year"] = numbers.certified_year
     elif numbers.certified:
         values["certified_year"] = numbers.certified.year
+    if numbers.cycle_start and numbers.dated_amounts:
+        # only what was earned within the cycle counts (AMT-CCP-WINDOW, CMA-CE-WINDOW)
+        values["total"] = sum(a for a, year in numbers.dated_amounts if year >= numbers.cycle_start)
     values.update(flags=_flags(numbers, text), cpr_years=tuple(numbers.cpr_years), college_year=numbers.college_year,
                   cycle_start=numbers.cycle_start)
     return _normalised(CheckState(credential, values))
@@ -249,7 +252,12 @@ def follow_up(previous: CheckState, numbers: Numbers) -> CheckState | None:
 def _normalised(state: CheckState) -> CheckState:
     """The user's amounts as the calculator takes them: parts summed into a total, "all aama" applied, what was
     earned before the period taken off, a third category found from the total and the other two."""
-    values = dict(_renamed_for(state.credential, state.values))
+    values = dict(state.values)
+    if "total" not in values:  # one name for the one amount while the parts are summed; the credential's at the end
+        for other in ("credits", "points"):
+            if other in values:
+                values["total"] = values.pop(other)
+                break
     flags = values.get("flags", frozenset())
     cma = state.credential in ("CMA", None)
     if "from" in values:
@@ -343,6 +351,8 @@ def step(state: CheckState, rules: calc.Rules, today: date) -> Outcome:
     pending = [s for s in spec.steps if s not in state.skipped and not _has(state, s)]
     if state.guided:
         nxt = pending[0] if pending else None
+        if nxt == "expired" and state.credential != "CMA" and _short(spec, state, rules, today):
+            nxt = None  # short of credits or points: the expiry changes nothing of what to do next
     else:
         nxt = next((s for s in pending if s in spec.essential), None) if _needs_amounts(state) else None
     if nxt is not None:
@@ -361,6 +371,13 @@ def step(state: CheckState, rules: calc.Rules, today: date) -> Outcome:
     if verdict.status == calc.Status.NEED_INFO and verdict.ask in spec.steps and not verdict.dates:
         return Asked(replace(state, asking=verdict.ask))
     return Checked(verdict, replace(state, asking=None))
+
+
+def _short(spec: CheckSpec, state: CheckState, rules: calc.Rules, today: date) -> bool:
+    try:
+        return bool(spec.run(rules, state.values, today).missing)
+    except calc.InputError:
+        return False
 
 
 def _check_amounts(values: Mapping[str, Any]) -> None:

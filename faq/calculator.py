@@ -280,6 +280,7 @@ def check_cma(
         if cpr_points and cats["clinical"] is not None:
             cats["clinical"] = given["clinical"] = cats["clinical"] + cpr_points
     have: dict[str, Any] = {"total": total, "aama": aama, **cats, "expired": when.expired, "when": when,
+                            "certified_year": when.certified_year,
                             "college_points": college_points, "cpr_points": cpr_points}
     facts = (["CMA-CYCLE"] if dates else []) + ["CMA-CE-EXPIRED"]
     if college_points or "before_period" in notes:
@@ -288,7 +289,8 @@ def check_cma(
         facts.append("CMA-CPR")
     if "before_period" in notes:
         facts.append("CMA-CE-WINDOW")
-    common = {"have": have, "dates": None if when.unsure else dates, "standing": standing, "edge": edge}
+    common: dict[str, Any] = {"have": have, "dates": None if when.unsure else dates, "standing": standing,
+                              "edge": edge}
     if when.unsure:
         return Verdict("CMA", Status.NEED_INFO, ask="expiry", notes=tuple(notes),
                        facts=(*facts, "CMA-CYCLE", "CMA-CURRENT"), **common)

@@ -11,7 +11,9 @@ The message is read in steps, each with one job:
 
 from __future__ import annotations
 
+import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -80,6 +82,7 @@ class Numbers:
     needs_given: bool = False  # a figure the user needs (not has) was set aside
     vague_extra: bool = False  # "plus some non aama stuff": a part of unknown size
     other_ago: bool = False  # an "N ago" about another event (finished, submitted, renewed a card)
+    dated_amounts: list[tuple[float, int]] = field(default_factory=list)  # (amount, year earned)
     cpr_years: list[int] = field(default_factory=list)  # the years the CPR cards were issued, when given
     college_year: int | None = None  # the year of a college course, when given
     personal: bool = False
@@ -115,7 +118,8 @@ class _Date:
     day: int | None = None
 
 
-_DATE_PATTERNS = [
+_DateParts = Callable[["re.Match[str]"], tuple[int | None, int | None, int | None]]
+_DATE_PATTERNS: list[tuple[re.Pattern[str], _DateParts]] = [
     # 09/15/2021, 11/30/2026
     (re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b"), lambda m: (int(m[3]), int(m[1]), int(m[2]))),
     # 15 september 2021, 31st of july
@@ -177,6 +181,7 @@ _LAST_CYCLE = re.compile(r"\blast\s+(?:cycle|time|period|renewal)\b[^.?!;]*?(?=\
 _LAST_CYCLE_BEFORE = re.compile(r"\d+\s*(?:points?|pts|ceus?|credits?|hours?)?\s+(?:last\s+(?:cycle|time|period))")
 _CARRY = re.compile(r"(?:\bextra\s+\d+|\d+\s+extra|\d+\s*(?:points?|pts|credits?)?\s+(?:carry|roll))[^.?!;,]*"
                     r"|\(\s*\d+\s+extra\s*\)")
+_THOUGHT = re.compile(r"\bthought\s+(?:that\s+|it\s+)?(?:was|were|is|meant)\s+(?:my\s+|the\s+)?\d+[^.?!;,]*")
 _RECERT_WITH = re.compile(r"recertified\s+[a-z0-9/ ]{0,20}?\s+with\s+\d+\s*(?:points?|pts|ceus?)?")
 _EMPLOYMENT = re.compile(r"\d+\s*(?:points?|pts)?\s+(?:for|from)\s+(?:working|employment|work\b|my\s+job\s+hours)"
                          r"|\d+\s*(?:points?|pts)?\s+for\s+employment|put\s+\d+\s+for\s+employment")
@@ -229,10 +234,7 @@ def extract(text: str, is_prepared: bool = False, today: date | None = None) -> 
 
 def _merge(found: Numbers, one: Numbers, values: dict[str, float]) -> None:
     if values:
-        # a corrected part states its own amounts: the derived ones of the earlier part go
-        if "total" in values and "aama" not in values and "all_aama" not in values:
-            pass
-        found.values.update(values)
+        found.values.update(values)  # a later (correcting) part's amounts win
     time_fields = ("expired", "expires_in", "expiry", "expiry_year")
     if any(getattr(one, f) for f in time_fields) or one.expiry_past is not None:
         for f in (*time_fields, "expired_over", "expiry_exact", "expiry_past", "not_expired"):
@@ -241,6 +243,7 @@ def _merge(found: Numbers, one: Numbers, values: dict[str, float]) -> None:
         if getattr(one, f) is not None:
             setattr(found, f, getattr(one, f))
     found.cpr_years = one.cpr_years or found.cpr_years
+    found.dated_amounts += one.dated_amounts
     found.college_year = one.college_year or found.college_year
     for f in ("lapsed", "needs_given", "vague_extra", "other_ago", "not_expired"):
         setattr(found, f, getattr(found, f) or getattr(one, f))
@@ -260,7 +263,8 @@ def _times(text: str, found: Numbers, today: date) -> None:
         if verb == "past" and re.search(r"(?:cpr|bls|card)\s+(?:has\s+|had\s+)?(?:expired|lapsed)\s*$",
                                         text[max(0, m.start() - 30):m.start()]):
             verb = "other"
-        if verb == "past" or (verb is None and ago and re.search(r"expir|laps", text[max(0, m.start() - 60):m.start()])):
+        if verb == "past" or (verb is None and ago and re.search(r"expir|laps", text[max(0, m.start() - 60):m.start()])) \
+                or (m.group(4) == "since" and re.match(r"\s*(?:my\s+|it\s+)?(?:\w+\s+)?(?:lapsed|expired)", text[m.end():])):
             if found.expired is None:
                 found.expired, found.expired_over = (amount, unit), bool(m.group(1) in ("over", "more than")
                                                                           if m.group(1) else False)
@@ -274,15 +278,12 @@ def _times(text: str, found: Numbers, today: date) -> None:
                 found.expiry_past = False
         elif ago:
             found.other_ago = True
-        elif re.match(r"\s*more\s+months?", text[m.start() + len(m.group(2)):]):
-            pass
     if re.search(r"\b\d+\s+more\s+months?\b", text) and found.expires_in is None and re.search(r"not\s+expired", text):
         m2 = re.search(r"\b(\d+)\s+more\s+(months?)\b", text)
         if m2:
             found.expires_in = (float(m2.group(1)), "month")
     for word, (amount, unit) in _WORD_AGO.items():
-        m = re.search(rf"(?:expired?d?|laps(?:ed|e))\s+{word}", text)
-        if m and found.expired is None:
+        if re.search(rf"(?:expired?d?|laps(?:ed|e))\s+{word}", text) and found.expired is None:
             found.expired, found.expiry_past = (amount, unit), True
     if re.search(r"expires?\s+tomorrow|expires?\s+today", text):
         found.expires_in, found.expiry_past = (1, "day"), False
@@ -323,7 +324,6 @@ def _times(text: str, found: Numbers, today: date) -> None:
         if verb == "cert":
             if d.month is None:
                 if d.year and d.year <= today.year + 10:
-                    certified.append(date(d.year, 12, 31)) if False else None
                     found.certified_year = max(found.certified_year or 0, d.year)
                 continue
             if d.year is None:
@@ -357,10 +357,9 @@ def _times(text: str, found: Numbers, today: date) -> None:
             continue
         found.expiry, found.expiry_exact, found.expiry_past = day, d.day is not None, day < today
     if certified:
+        # the latest (re)certification counts (CMA-CYCLE); a later bare year leaves the month to ask
         latest = max(certified)
-        if found.certified_year and found.certified_year > latest.year:
-            pass
-        else:
+        if not (found.certified_year and found.certified_year > latest.year):
             found.certified_year = None
         found.certified = latest
     if found.expired and found.expires_in:
@@ -368,8 +367,6 @@ def _times(text: str, found: Numbers, today: date) -> None:
 
 
 def _month_end(year: int, month: int) -> date:
-    import calendar
-
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
@@ -393,7 +390,7 @@ _SEP = r"\s*(?:[:=]\s*|-\s*|is\s+|are\s+)?(?:" + _U + r"\s*)?(?:in\s+|of\s+)?"
 def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
     """The amounts in one part of a message, and the field its first amount went to."""
     spans: list[tuple[int, int]] = []
-    for pattern in (_NEED, _NEED_AFTER, _LAST_CYCLE, _LAST_CYCLE_BEFORE, _CARRY, _RECERT_WITH):
+    for pattern in (_NEED, _NEED_AFTER, _LAST_CYCLE, _LAST_CYCLE_BEFORE, _CARRY, _RECERT_WITH, _THOUGHT):
         for m in pattern.finditer(text):
             if pattern in (_NEED, _NEED_AFTER) and re.search(r"\d", m.group(0)) and \
                     not re.search(r"\d+\s+more\b", m.group(0)):
@@ -437,16 +434,24 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
                           r"(?:from|in)\b|\bcard\s+from\b", masked)
         if cards and not re.search(r"\bno\s+(?:cpr\s+)?card\b|required|doesn'?t\s+count|counts?\s+right|"
                                    r"does\s+(?:my|a)\s+(?:cpr|bls)", masked):
-            years = re.findall(r"(?:19|20)\d\d|\b" + _MON + r"\s+'?\d\d\b", masked[cards.start():cards.end() + 60])
+            window = re.split(r"[.?!;]", masked[cards.start():cards.end() + 60])[0]
+            years = re.findall(r"(?:19|20)\d\d|\b" + _MON + r"\s+'?\d\d\b", window)
             n = max(1, len(years)) if re.search(r"cards\b|again", masked) else 1
             put("cpr", float(n), cards.span())
-            found.cpr_years = [int(y) for y in re.findall(r"(?:19|20)\d\d", masked[cards.start():cards.end() + 60])]
+            found.cpr_years = [int(y) for y in re.findall(r"(?:19|20)\d\d", window)]
     for m in re.finditer(r"\b(\d+)\s*(?:college\s+credits?|credits?\s+(?:of\s+)?(?:college|community)|"
-                         r"(?:semester|quarter)\s+credits?|credit\s+(?:\w+\s+){0,4}?(?:course|class))", masked):
+                         r"(?:semester|quarter)\s+credits?|credit\s+(?:[\w&]+\s+){0,5}?(?:course|class))", masked):
         put("college", float(m.group(1)), m.span())
         year = re.search(r"\b((?:19|20)\d\d)\b", masked[m.end():m.end() + 60])
         if year:
             found.college_year = int(year.group(1))
+    # "36 other points, 19 of those aama": the other points are the total, not non-AAMA ones
+    of_those = re.search(r"\b(\d+)\s+other\s+(?:points?|pts|ceus?)\s*,?\s*(\d+)\s+of\s+(?:those|them)", masked)
+    if of_those:
+        put("total", float(of_those.group(1)), of_those.span(1))
+    # amounts earned in a given year ("20 points in 2022"): kept with their year, for the period to decide
+    for m in re.finditer(rf"\b(\d+)\s*(?:{_U}\s*)?in\s+((?:19|20)\d\d)\b", masked):
+        found.dated_amounts.append((float(m.group(1)), int(m.group(2))))
     # categories: a label takes the number next to it, on the side this message puts them
     _categories(masked, taken, put)
     # "20 of them are aama", "62 aama", "aama: 20"
@@ -490,9 +495,9 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
         each = re.search(r"(?:all\s+categories|each\s+category|categories)\s+(\d+)\s+each|(\d+)\s+each\b|"
                          r"(\d+)\s+(?:in\s+)?each\s+(?:category|cat)", masked)
         if each and not any(k in values for k in _CATS):
-            n = float(next(g for g in each.groups() if g))
+            every = float(next(g for g in each.groups() if g))
             for name in _CATS:
-                put(name, n, each.span())
+                put(name, every, each.span())
     if re.search(r"\b(?:all|every\s*one|everything|each\s+one)\s+(?:of\s+(?:them|those|it)\s+)?(?:is\s+|are\s+|were\s+)?"
                  r"(?:aama|approved)|\ball\s+aama\b|\(\s*all\s+aama\s*\)|\bsixty\s+aama|all\s+\d+\s+aama", masked):
         values["all_aama"] = 1
@@ -511,7 +516,7 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
     return values, main
 
 
-def _categories(text: str, taken: list[tuple[int, int]], put) -> None:  # type: ignore[no-untyped-def]
+def _categories(text: str, taken: list[tuple[int, int]], put: Callable[[str, float, tuple[int, int]], None]) -> None:
     """Each category label takes the number next to it. A message writes them one way ("general 40, admin 12"
     or "40 general, 12 admin"): the side that pairs more labels is preferred, the other one is the fallback."""
     labels = sorted(((m.start(), m.end(), name) for name, pat in _CATS.items()
