@@ -11,10 +11,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from bot.contracts import CheckState
+from bot.contracts import CheckState, CheckSummary
 from faq import calculator as calc
-from faq.checks import CHECKS
-from faq.extract import NUM, Numbers, prepare
+from faq.checks import CHECKS, CheckSpec
+from faq.extract import NUM, Numbers, extract, prepare
 from faq.turn import Turn
 
 CANCEL = re.compile(r"^\s*/?(cancel|stop|quit|exit|nevermind|never mind|abort)\b", re.I)
@@ -67,6 +67,7 @@ class Invalid:
     """The input cannot be checked; the check ends."""
 
     problem: Problem
+    credential: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,38 +110,202 @@ def parse_command(args: str, detect_credentials: Callable[[str], frozenset[str]]
     return _normalised(CheckState(credential, values, guided=not values))
 
 
-def from_turn(turn: Turn, credentials: frozenset[str]) -> CheckState | None:
-    """A personal question as a check, or None when the message holds none of the user's own numbers."""
-    numbers = turn.numbers
-    own = numbers.personal or numbers.expired or numbers.certified or re.match(r"\s*\d", turn.raw)
-    if not numbers.any or not own:
-        return None
-    values: dict[str, Any] = dict(numbers.values)
+_OWN = re.compile(r"\b(my|mine|i|i'?m|im|i'?ve|our|me)\b|^\s*\d")
+_HYPOTHETICAL = re.compile(r"\bif\s+(?:a|ur|your|you|someone|they)\b|\bheard\s+(?:that|if|it|u|you|ur)\b|"
+                           r"\bwhat\s+happens\b|\bcan\s+a\b|"
+                           r"\bif\s+they\b|\bhow\s+many\s+hours\s+is\s+\d|\bhow\s+many\s+(?:recert\s+points|"
+                           r"ccp\s+points\s+does)\b|\basking\s+for\b")
+_NOT_A_CHECK = re.compile(r"\bgraduated\b.*\b(?:never\s+(?:took|tested|taken)|sit\s+for|take\s+the)\b|"
+                          r"\bfinishing\s+my\s+(?:ma\s+)?program\b|\b(?:retest|retake|taking\s+the\s+exam)\b")
+_CLAUSE = re.compile(r"\s*(?:[.;!?]+|,|\band\b|\bbut\b|\bplus\b|\+)\s*")
+AMOUNT_KEYS = frozenset({"total", "aama", "non_aama", "admin", "clinical", "general", "hours", "college", "cpr",
+                         "from"})
+
+
+def from_turn(turn: Turn, credentials: frozenset[str], today: date,
+              detect: Callable[[str], frozenset[str]]) -> tuple[CheckState, ...]:
+    """A personal question as checks, one per credential it names; () when it holds none of the user's own
+    numbers or dates."""
+    text = turn.prepared
+    if len(credentials) > 1:
+        segments = _segments(text, detect)
+        if len(segments) > 1:
+            own = not _HYPOTHETICAL.search(text)  # naming two credentials with numbers for each: the user's own
+            found = [_state_for(credential, part, today, own) for credential, part in segments.items()]
+            states = tuple(s for s in found if s is not None)
+            return states if states else ()
     credential = next(iter(credentials)) if len(credentials) == 1 else None
-    if credential is None and (CREDENTIAL_ONLY & values.keys() or numbers.certified or numbers.expired):
+    state = _state_for(credential, text, today)
+    return (state,) if state is not None else ()
+
+
+def _segments(text: str, detect: Callable[[str], frozenset[str]]) -> dict[str, str]:
+    """The message's clauses grouped by the credential each names (a clause naming none goes with the last one
+    named, or the next one when none was named yet)."""
+    parts: dict[str, list[str]] = {}
+    pending: list[str] = []
+    current: str | None = None
+    for clause in _CLAUSE.split(text):
+        if not clause:
+            continue
+        named = detect(clause)
+        if len(named) == 1:
+            current = next(iter(named))
+            parts.setdefault(current, []).extend([*pending, clause])
+            pending = []
+        elif len(named) > 1:
+            continue
+        elif current is None:
+            pending.append(clause)
+        else:
+            parts[current].append(clause)
+    return {credential: " , ".join(clauses) for credential, clauses in parts.items()}
+
+
+def _state_for(credential: str | None, text: str, today: date, own_message: bool = False) -> CheckState | None:
+    numbers = extract(text, is_prepared=True, today=today)
+    values: dict[str, Any] = dict(numbers.values.items())
+    amounts = AMOUNT_KEYS & values.keys()
+    own = own_message or (bool(_OWN.search(text)) and not _HYPOTHETICAL.search(text))
+    if _NOT_A_CHECK.search(text) and not amounts:
+        return None
+    if _HYPOTHETICAL.search(text) and not own_message and not re.search(r"\bmy\b", text):
+        return None
+    # "expired" with no when is a check only with the user's amounts ("can I ... if my credential is expired?" is not)
+    past = numbers.expired is not None or numbers.lapsed or (numbers.expiry_past is True and bool(
+        numbers.expiry or numbers.expiry_year))
+    dated = "bad_date" in values or numbers.certified is not None or (numbers.certified_year is not None and numbers.personal)
+    late = (numbers.other_ago or past) and numbers.asks_late
+    asks_have = numbers.asks_have and (numbers.needs_given or numbers.time_known) and own
+    if not (amounts and (numbers.personal or own or numbers.time_known or dated)) and not (own and (past or dated or late)) \
+            and not asks_have and not (own and numbers.conflict and numbers.time_known):
+        return None
+    if credential is None and (amounts & {"aama", "non_aama", "admin", "clinical", "general", "college", "cpr"}
+                               or numbers.certified or (past and credential is None and not amounts)):
         credential = "CMA"
-    if credential is None and re.search(r"\bccp\b", turn.raw, re.I):
+    if credential is None and re.search(r"\bccp\b", text):
         credential = "RMA"
-    if numbers.expired:
-        values["expired"] = numbers.expired
-    elif numbers.not_expired:
-        values["expired"] = (0, "month")
+    try:
+        values["when"] = _when(numbers, credential, today)
+        if values.pop("bad_date", None):
+            raise calc.InputError("bad_date")
+    except calc.InputError as exc:
+        return CheckState(credential, {"error": exc})
     if numbers.certified:
         values["certified"] = numbers.certified
+    if numbers.certified_year:
+        values["certified_year"] = numbers.certified_year
+    elif numbers.certified:
+        values["certified_year"] = numbers.certified.year
+    if numbers.cycle_start and numbers.dated_amounts:
+        # only what was earned within the cycle counts (AMT-CCP-WINDOW, CMA-CE-WINDOW)
+        values["total"] = sum(a for a, year in numbers.dated_amounts if year >= numbers.cycle_start)
+    values.update(flags=_flags(numbers, text), cpr_years=tuple(numbers.cpr_years), college_year=numbers.college_year,
+                  cycle_start=numbers.cycle_start)
     return _normalised(CheckState(credential, values))
+
+
+def _when(numbers: Numbers, credential: str | None, today: date) -> calc.When:
+    expired = calc.Expiry.of(*numbers.expired, over=numbers.expired_over) if numbers.expired else None
+    expires_in = None
+    if numbers.expires_in:
+        amount, unit = numbers.expires_in
+        if amount < 0:
+            raise calc.InputError("negative", field="expired")
+        expires_in = calc.Expiry(amount * 7, "days") if unit == "week" else \
+            calc.Expiry(amount * (12 if unit == "year" else 1), "months" if unit in ("month", "year") else "days")
+    certified_ago = None
+    if numbers.certified_ago:
+        amount, unit = numbers.certified_ago
+        certified_ago = calc.Expiry.of(amount, unit)
+    unsure = numbers.conflict or (numbers.asks_late and not numbers.time_known) or \
+        (numbers.other_ago and numbers.asks_late and numbers.expired is None and numbers.expiry is None)
+    past = numbers.expiry_past
+    if numbers.not_expired and numbers.expired is None and past is None:
+        past = False
+    return calc.When(expired=expired, expires_in=expires_in, expires_on=numbers.expiry, exact=numbers.expiry_exact,
+                     year=numbers.expiry_year, past=past, certified_ago=certified_ago,
+                     certified_year=numbers.certified_year if numbers.certified is None else None,
+                     lapsed=numbers.lapsed, unsure=unsure)
+
+
+def _flags(numbers: Numbers, text: str) -> frozenset[str]:
+    flags = set()
+    if numbers.needs_given:
+        flags.add("needs_given")
+    if numbers.vague_extra:
+        flags.add("vague_extra")
+    if numbers.amount_conflict:
+        flags.add("amount_conflict")
+    if re.search(r"\b(?:idk|not\s+sure|prob(?:ably)?|don'?t\s+know|dunno|didn'?t\s+track)\b", text):
+        flags.add("rest_unknown")
+    return frozenset(flags)
 
 
 def follow_up(previous: CheckState, numbers: Numbers) -> CheckState | None:
     """"clinical 12, admin 10" right after a verdict: the same check again with these numbers added."""
-    if not numbers.values:
+    amounts = {k: v for k, v in numbers.values.items() if k in AMOUNT_KEYS}
+    if not amounts:
         return None
-    return _normalised(CheckState(previous.credential, {**previous.values, **numbers.values}))
+    return _normalised(CheckState(previous.credential, {**previous.values, **amounts}))
 
 
 def _normalised(state: CheckState) -> CheckState:
-    values = dict(_renamed_for(state.credential, state.values))
-    if "non_aama" in values and "total" not in values and "aama" in values:
-        values["total"] = values["aama"] + values["non_aama"]
+    """The user's amounts as the calculator takes them: parts summed into a total, "all aama" applied, what was
+    earned before the period taken off, a third category found from the total and the other two."""
+    values = dict(state.values)
+    if "total" not in values:  # one name for the one amount while the parts are summed; the credential's at the end
+        for other in ("credits", "points"):
+            if other in values:
+                values["total"] = values.pop(other)
+                break
+    flags = values.get("flags", frozenset())
+    cma = state.credential in ("CMA", None)
+    if "from" in values:
+        if cma and state.credential == "CMA":
+            values["non_aama"] = values.get("non_aama", 0) + values.pop("from")
+        elif state.credential is not None:
+            values["total"] = values.get("total", 0) + values.pop("from")
+    if not cma and "total" not in values and ("aama" in values or "non_aama" in values):
+        values["total"] = values.pop("aama", 0) + values.pop("non_aama", 0)
+    if "before_period" in values:
+        earlier = values.pop("before_period")  # earned before the current period: does not count
+        for key in ("aama", "total"):
+            if key in values:
+                values[key] = max(0, values[key] - earlier)
+    cats = [k for k in ("admin", "clinical", "general") if k in values]
+    if "vague_extra" in flags and "total" in values and "aama" not in values and "non_aama" not in values:
+        values["aama"] = values.pop("total")  # "50 points plus some non aama": the 50 are the AAMA ones
+    if values.get("total") == 0 and cma:
+        values.update(aama=0, **{k: 0 for k in ("admin", "clinical", "general") if k not in values})
+        cats = ["admin", "clinical", "general"]
+    if values.pop("no_aama", None) and "aama" not in values:
+        values["aama"] = 0
+        if "total" not in values and "non_aama" in values:
+            values["total"] = values["non_aama"]
+        elif "total" in values and "non_aama" not in values:
+            values["non_aama"] = values["total"]
+    if values.pop("all_aama", None):
+        amount = values.get("total", values.get("aama", sum(values[k] for k in cats) if len(cats) == 3 else None))
+        if amount is not None:
+            values["total"] = values["aama"] = amount
+    if "total" not in values:
+        if "aama" in values and "non_aama" in values:
+            values["total"] = values["aama"] + values["non_aama"]
+        elif len(cats) == 3 and cma:
+            values["total"] = sum(values[k] for k in cats)
+            if "aama" not in values and "non_aama" in values:
+                values["aama"] = values["total"] - values["non_aama"]
+        elif "aama" in values and not flags & {"needs_given", "vague_extra"}:
+            values["total"] = values["aama"]
+    elif "aama" not in values and "non_aama" in values and values["total"] >= values["non_aama"]:
+        values["aama"] = values["total"] - values["non_aama"]
+    if "total" in values and len(cats) == 2 and "rest_unknown" not in flags and cma:
+        rest = values["total"] - sum(values[k] for k in cats)
+        if rest >= 0:
+            (third,) = {"admin", "clinical", "general"} - set(cats)
+            values[third] = rest
+    values = dict(_renamed_for(state.credential, values))  # the parts above may have made a total
     if isinstance(values.get("expired"), tuple):
         amount, unit = values["expired"]
         values["expired"] = calc.Expiry.of(amount, unit)
@@ -174,24 +339,45 @@ def _parse_value(field_name: str, value: str) -> Any:
 
 def step(state: CheckState, rules: calc.Rules, today: date) -> Outcome:
     """Compute a verdict from what the state holds, or say what to ask next."""
+    if isinstance(state.values.get("error"), calc.InputError):
+        return Invalid(Problem.of(state.values["error"]), state.credential)
     try:
         _check_amounts(state.values)
     except calc.InputError as exc:
-        return Invalid(Problem.of(exc))
+        return Invalid(Problem.of(exc), state.credential)
     if state.credential is None:
         return Asked(replace(state, asking="credential"))
     spec = CHECKS[state.credential]
     pending = [s for s in spec.steps if s not in state.skipped and not _has(state, s)]
     if state.guided:
         nxt = pending[0] if pending else None
+        if nxt == "expired" and state.credential != "CMA" and _short(spec, state, rules, today):
+            nxt = None  # short of credits or points: the expiry changes nothing of what to do next
     else:
         nxt = next((s for s in pending if s in spec.essential), None) if _needs_amounts(state) else None
     if nxt is not None:
         return Asked(replace(state, asking=nxt))
+    if "amount_conflict" in state.values.get("flags", ()):
+        return Asked(replace(state, asking=spec.amount, values={k: v for k, v in state.values.items()
+                                                                 if k != "flags"}), Problem("conflict"))
     try:
-        return Checked(spec.run(rules, state.values, today), replace(state, asking=None))
+        verdict = spec.run(rules, state.values, today)
     except calc.InputError as exc:
-        return Invalid(Problem.of(exc))
+        if exc.code == "categories_over_total" and not state.guided:
+            # Two statements that can't both be right: ask rather than guess.
+            rest = {k: v for k, v in state.values.items() if k not in ("total", "aama")}
+            return Asked(replace(state, asking="total", values=rest), Problem.of(exc))
+        return Invalid(Problem.of(exc), state.credential)
+    if verdict.status == calc.Status.NEED_INFO and verdict.ask in spec.steps and not verdict.dates:
+        return Asked(replace(state, asking=verdict.ask))
+    return Checked(verdict, replace(state, asking=None))
+
+
+def _short(spec: CheckSpec, state: CheckState, rules: calc.Rules, today: date) -> bool:
+    try:
+        return bool(spec.run(rules, state.values, today).missing)
+    except calc.InputError:
+        return False
 
 
 def _check_amounts(values: Mapping[str, Any]) -> None:
@@ -211,8 +397,11 @@ def _has(state: CheckState, slot: str) -> bool:
 
 def _needs_amounts(state: CheckState) -> bool:
     # An expiry or a date alone is a question about time, not points: answer it without asking for points.
-    about_time = state.credential == "CMA" and ("expired" in state.values or "certified" in state.values)
-    return not about_time or bool({"total", "aama"} & state.values.keys())
+    when = state.values.get("when")
+    told_time = isinstance(when, calc.When) and when != calc.When()
+    about_time = "expired" in state.values or "certified" in state.values or told_time or \
+        "certified_year" in state.values
+    return not about_time
 
 
 def answer(state: CheckState, turn: Turn, rules: calc.Rules, today: date) -> Outcome | None:
@@ -310,3 +499,25 @@ def _renamed_for(credential: str | None, values: Mapping[str, Any]) -> Mapping[s
             break
     return renamed
 
+
+def summary(outcome: Outcome) -> CheckSummary | None:
+    """The outcome in plain values (status, shortfalls, expiry), as the reply states it."""
+    match outcome:
+        case Checked(verdict, state):
+            return CheckSummary(verdict.credential, str(verdict.status), dict(verdict.missing),
+                                _standing_word(verdict.standing), verdict.dates.current_until if verdict.dates else None,
+                                verdict.ask)
+        case Asked(state, _):
+            when = state.values.get("when")
+            standing = "unknown"
+            if isinstance(when, calc.When) and (when.expires_in or when.past is False or (
+                    when.expires_on and when.expires_on >= date.today())):
+                standing = "current"
+            return CheckSummary(state.credential, "need_info", expiry=standing, asks=state.asking)
+        case Invalid(_, credential):
+            return CheckSummary(credential, "input_error")
+    return None
+
+
+def _standing_word(standing: calc.Standing) -> str:
+    return "unknown" if standing == calc.Standing.EXPIRED_UNKNOWN else str(standing)

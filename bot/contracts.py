@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -60,6 +61,18 @@ class Button:
 
 
 @dataclass(frozen=True)
+class CheckSummary:
+    """One credential's check outcome, in plain values: what the reply says, for tests and the store."""
+
+    credential: str | None
+    status: str  # ready | totals_met | not_yet | exam_required | lapsed | need_info | cannot_check | input_error
+    missing: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    expiry: str = "unknown"  # current | in_window | past_window | lapsed | unknown
+    current_until: date | None = None
+    asks: str | None = None  # with need_info: what the reply asks for
+
+
+@dataclass(frozen=True)
 class Reply:
     kind: ReplyKind
     text: str
@@ -69,6 +82,7 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     guesses: tuple[tuple[str, float], ...] = ()  # on clarify/decline: the closest entries and their scores
     picked_from: str | None = None  # when the user picked this answer from a clarify: the question asked
+    checks: tuple[CheckSummary, ...] = ()  # with kind check: one outcome per credential checked
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import date
 
 from bot import check_flow
 from bot.check_flow import Asked, Cancelled, Checked, Invalid, Outcome, Problem
-from bot.contracts import Action, Button, ChatState, CheckState, NoneOfThese, Reply, ReplyKind, Say, ShowEntry
+from bot.contracts import Action, Button, ChatState, CheckState, CheckSummary, NoneOfThese, Reply, ReplyKind, Say, ShowEntry
 from bot.render import pick_sources, render
 from faq import calculator as calc
 from faq import segment
@@ -171,17 +171,26 @@ class Dialogue:
 
     def _personal(self, turn: Turn, state: ChatState) -> Said | None:
         # "my passport expired 2 months ago" holds numbers too, but is no question for the calculator.
-        if self.matcher.is_off_topic(turn.norm, need_anchor=False):
-            return None
         credentials = turn.norm.credentials
+        if self.matcher.is_off_topic(turn.norm, need_anchor=False) and not credentials:
+            return None
         try:
-            personal = check_flow.from_turn(turn, credentials)
+            checks = check_flow.from_turn(turn, credentials, self.today(), self._credentials_in)
             previous = state.last_check
-            if previous and personal is None and not credentials - {previous.credential}:
-                personal = check_flow.follow_up(previous, turn.numbers)
+            if previous and not checks and not credentials - {previous.credential}:
+                again = check_flow.follow_up(previous, turn.numbers)
+                checks = (again,) if again else ()
         except calc.InputError as exc:
             return self._check_reply(Invalid(Problem.of(exc)), state)
-        return self._run_check(personal, state) if personal is not None else None
+        if not checks:
+            return None
+        if len(checks) == 1:
+            return self._run_check(checks[0], state)
+        # One verdict per credential named, one after the other.
+        said = [self._run_check(check, replace(state, check=None)) for check in checks]
+        reply = Reply(ReplyKind.CHECK, "\n\n".join(r.text for r, _ in said), entry="check:" + "+".join(
+            c.credential or "?" for c in checks), checks=tuple(s for r, _ in said for s in r.checks))
+        return reply, replace(state, check=None, last_check=None)
 
     def _faq(self, turn: Turn, state: ChatState) -> Said:
         parts = [self.matcher.normalize(p) for p in segment.questions(turn.raw)]
@@ -202,7 +211,7 @@ class Dialogue:
     def _check_reply(self, outcome: Outcome, state: ChatState, example: bool = False) -> Said:
         match outcome:
             case Asked(check, problem):
-                text = render("check_ask", self.kb, slot=check.asking, problem=problem,
+                text = render("check_ask", self.kb, slot=check.asking, problem=problem, credential=check.credential,
                               total=check.values.get("total"), checks=CHECKS)
                 buttons: tuple[Button, ...] = ()
                 if check.asking == "credential":
@@ -210,15 +219,16 @@ class Dialogue:
                 elif check.asking in ("categories", "expired"):
                     buttons = (Button("Skip", Say("skip")),)
                 buttons += (Button("Cancel", Say("cancel")),)
-                return Reply(ReplyKind.CHECK, text, buttons=buttons), replace(state, check=check)
+                return (Reply(ReplyKind.CHECK, text, buttons=buttons, checks=_summaries(outcome)),
+                        replace(state, check=check))
             case Checked(verdict, check):
                 sources = [self.kb.sources[sid] for fid in verdict.facts for sid in self.kb.facts[fid].sources]
                 text = render("check", self.kb, v=verdict, sources=sources)
-                return (Reply(ReplyKind.CHECK, text, entry=f"check:{verdict.credential}"),
+                return (Reply(ReplyKind.CHECK, text, entry=f"check:{verdict.credential}", checks=_summaries(outcome)),
                         replace(state, check=None, last_check=check))
             case Invalid(problem):
                 text = render("problem", self.kb, problem=problem, example=example)
-                return Reply(ReplyKind.CHECK, text), replace(state, check=None)
+                return Reply(ReplyKind.CHECK, text, checks=_summaries(outcome)), replace(state, check=None)
             case Cancelled():
                 return Reply(ReplyKind.CHECK, render("check_cancelled", self.kb)), replace(state, check=None)
         raise AssertionError(outcome)
@@ -286,6 +296,11 @@ class Conversation:
             return None
         reply, self.state = said
         return reply
+
+
+def _summaries(outcome: Outcome) -> tuple[CheckSummary, ...]:
+    found = check_flow.summary(outcome)
+    return (found,) if found else ()
 
 
 def _entry_buttons(entries: tuple[Entry, ...]) -> tuple[Button, ...]:

@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 from babel.dates import format_date
 
-from faq.calculator import Status
+from faq.calculator import Standing, Status
 from faq.kb import Entry, KnowledgeBase, Source
 
 MAX_SOURCES = 2  # the footer names the strongest sources; the seed article only when nothing else backs it
@@ -52,7 +52,7 @@ def environment(language: str = "en") -> jinja2.Environment:
     month: Callable[[date], str] = lambda d: format_date(d, month_pattern, locale=language)  # noqa: E731
     day: Callable[[date], str] = lambda d: format_date(d, day_pattern, locale=language)  # noqa: E731
     env.filters.update(num=_num, month=month, day=day)
-    env.globals.update(Status=Status, sources_line=lambda sources, limit=MAX_SOURCES: sources_line(
+    env.globals.update(Status=Status, Standing=Standing, sources_line=lambda sources, limit=MAX_SOURCES: sources_line(
         sources, limit, catalog.ngettext))
     return env
 

@@ -1,12 +1,19 @@
 """Reading a user's own numbers out of a message: points, AAMA-approved points, categories, credits, hours,
-how long ago a credential expired, and when it was certified.
+college credits and CPR cards; when the credential expires or expired, and when it was certified.
 
-Numbers may be written as words ("forty five"); text_to_num turns them into digits first.
+The message is read in steps, each with one job:
+- numbers written as words become digits ("forty five" -> 45) and the text is folded (`prepare`);
+- a correction ("sorry I mean", "wait no", "actually") splits it into parts, and what a later part says wins;
+- what the user *needs*, earned in a *last cycle*, carries over, or earned by employment is masked out;
+- dates and durations are read with the verb they belong to (expires / expired / certified / other events);
+- labels (aama, admin, clinical, general, ...) bind to the nearest number on either side.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,99 +22,531 @@ from text_to_num import alpha2digit
 NUM = r"(-?\d+(?:\.\d+)?)"
 MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
-_MONTH_RE = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_MON = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_UNITS = {"day": "day", "days": "day", "week": "week", "weeks": "week", "wk": "week", "wks": "week",
+          "month": "month", "months": "month", "mo": "month", "mos": "month", "year": "year", "years": "year",
+          "yr": "year", "yrs": "year"}
+_DURATION_UNIT = r"(days?|weeks?|wks?|months?|mos?|years?|yrs?)\b"
 
-_APPROVED = r"(?:aama[\s-]*approved|aama|approved)"
-_UNIT = (r"(?:points?|pts|ceus?|ces|ce(?:\s*credits?|\s*units?)?|credits?|units?|ccp(?:\s*points?)?"
-         r"|recert(?:ification)?\s*points?)")
-_CATEGORY = {"admin": r"admin(?:istrative)?", "clinical": r"clinical", "general": r"general"}
+# --- what a date or duration belongs to: the nearest of these words before it ------------------------------
+_FUTURE = (r"expires?|expiring|exp\b|will\s+(?:lapse|expire|run\s+out)|(?:is\s+)?due|renews?|renewing|renewal|"
+           r"good\s+(?:til+|until|thru|through|till|for)|valid\s+(?:until|thru|through|till)|up\s+in|is\s+up|"
+           r"ends\b|ending|about\s+to\s+expire|not\s+expired\s+yet|isn'?t\s+expired\s+yet|expiration(?:\s+date)?|"
+           r"deadline|before|by")
+_PAST = (r"expired|lapsed|ran\s+out|run\s+out|ended|missed\s+(?:my\s+)?(?:deadline|renewal)|"
+         r"decertified|been\s+expired|went\s+inactive")
+_CERT = (r"certified|(?:my\s+)?last\s+renewal(?:\s+in)?|recertified|recert(?:ified)?\s+(?:in|on)|"
+         r"certification\s+date|cert\s+date|"
+         r"got\s+(?:my\s+)?(?:cma|ccma|rma|ncma|cmaa|cert\w*|credential)|passed(?:\s+(?:my|the))?(?:\s+cma|\s+ccma|"
+         r"\s+rma)?(?:\s+exam)?|since|(?:cma|ccma|rma|ncma|cmaa)\b(?=\s+(?:" + _MON + r"|\d{1,2}/\d{4}))")
+_OTHER = (r"finished|completed|submitted|sent|renewed\s+my\s+(?:cpr|bls)|(?:cpr|bls)\s+card|card|paid|graduated|"
+          r"took|did|class|course|ceu|retook|started|was\s+on|moved|working|worked")
+_CORRECTION = re.compile(r"(?:sorry\s*,?\s*i\s+mean[t]?|\bi\s+mean[t]?\b|wait\s*,?\s*no\b|no\s*,?\s*wait\b|\bactually\b"
+                         r"(?:\s*,?\s*no\b)?|scratch\s+that|oops\s*,?\s*no\b|\.\.\.\s*no\b|\bcorrection\b)")
+_CONFLICT = re.compile(r"\bor\s+(?:was\s+it|maybe|is\s+it|did\s+it)\b|expired\W+or\s+expires?|expires\W+or\s+expired")
+_AMOUNT_CONFLICT = re.compile(r"\bsays\s+\d+\s+but\s+(?:i|we)\s+(?:counted|count|have|think)\b|"
+                              r"\b\d+\s+(?:or|maybe)\s+\d+\s+(?:points?|pts|ceus?|credits?)")
+_PERSONAL = re.compile(
+    r"\b(i|we|ive|weve|im)\s*(have|ve|got|did|earned|completed|finished|took|only have|already have|am at|m at|"
+    r"certified|recertified|passed|had|hit|logged|recounted|counted|m already at|m at)\b|\b(my|our) \d|\bso far\b|"
+    r"\b(got|have|did|earned|completed|finished|logged|had)\s+(only\s+|about\s+|like\s+|all\s+)?\d|"
+    r"\b(done|completed|earned|finished)\b|\b(tengo|llevo|hice|me sobraron)\b|\bhave:")
+_ASKS_LATE = re.compile(r"too\s+late|am\s+i\s+(?:expired|late|on\s+time|still\s+(?:ok|good|current))|"
+                        r"(?:is\s+)?my\s+(?:cma|ccma|cert\w*)\s+(?:is\s+)?expired\s+too|expired\s+now|on\s+time|"
+                        r"still\s+inside|still\s+(?:in\s+)?(?:the\s+)?window|still\s+good|still\s+(?:recert|submit|send)")
+_ASKS_HAVE = re.compile(r"how\s+many\s+more|where\s+am\s+i|do\s+i\s+have\s+enough|how\s+close|what\s+else")
 
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    # "20 of them are aama approved", "20 aama-approved", "20 are from aama"
-    ("aama", re.compile(rf"{NUM}\s*(?:{_UNIT}\s*)?(?:(?:of\s+)?(?:them|those|which|these|it)\s*)?"
-                        rf"(?:(?:are|is|were|was|r)\s+)?(?:from\s+(?:the\s+)?)?{_APPROVED}")),
-    # "aama approved: 20", "aama=20", "approved 20"
-    ("aama", re.compile(rf"{_APPROVED}\s*(?:{_UNIT}\s*)?(?:[:=]|is|are|of)?\s*{NUM}")),
-    ("non_aama", re.compile(rf"{NUM}\s*(?:{_UNIT}\s*)?(?:from\s+)?(?:non[\s-]*aama|other|outside)")),
-    *[(name, re.compile(rf"{NUM}\s*(?:{_UNIT}\s*)?(?:in\s+|of\s+)?{pat}")) for name, pat in _CATEGORY.items()],
-    *[(name, re.compile(rf"\b{pat}\s*(?:{_UNIT}\s*)?[:=]?\s*{NUM}")) for name, pat in _CATEGORY.items()],
-    ("hours", re.compile(rf"{NUM}\s*(?:contact\s+)?(?:hours?|hrs?)\b")),
-    ("total", re.compile(rf"{NUM}\s*(?:total\s*)?{_UNIT}\b")),
-    ("total", re.compile(rf"\btotal\s*(?:of\s*)?(?:{_UNIT}\s*)?[:=]?\s*{NUM}")),
-]
-_EXPIRY_WORD = re.compile(r"expir|laps|ran out|inactive|overdue|late")
-_EXPIRED_AGO = re.compile(
-    rf"(?:expired?d?|laps(?:ed|e)|ran out|inactive)\D{{0,20}}?{NUM}\s*(day|week|month|year|mo|yr)s?\b"
-    rf"|{NUM}\s*(day|week|month|year|mo|yr)s?\s*(?:ago|past|since|overdue|late)")
-_EXPIRED_WORDS = re.compile(r"(?:expired?d?|laps(?:ed|e))\s+(yesterday|last\s+week|last\s+month|last\s+year)")
-_NOT_EXPIRED = re.compile(r"(?:has\s*n[o']?t|hasnt|not|never|didn'?t|hasn'?t)\s+(?:yet\s+)?(?:expired?|lapsed)"
-                          r"|still\s+(?:current|active|valid)")
-_CERTIFIED = re.compile(
-    rf"(?:certified|recertified|certification|recert|passed|got\s+(?:my\s+)?(?:cma|cert\w*|credential))"
-    rf"\D{{0,25}}?(?:{_MONTH_RE}\s*(?:of\s+)?(\d{{4}})|(\d{{1,2}})\s*[/-]\s*(\d{{4}})|(\d{{4}})\s*-\s*(\d{{1,2}}))")
-# "I have 45 points" is about the user's own numbers; "do I need 10 ceus in each category" is not.
-_PERSONAL = re.compile(r"\b(i|we|ive|weve)\s*(have|ve|got|did|earned|completed|finished|took|only have|already have|"
-                       r"am at|m at|certified|recertified|passed)\b|\b(my|our) \d|\bso far\b|"
-                       r"\b(got|have|did|earned|completed|finished)\s+(only\s+|about\s+|like\s+)?\d|"
-                       r"\b(done|completed|earned|finished)\b")
 _WORD_AGO = {"yesterday": (1, "day"), "last week": (7, "day"), "last month": (1, "month"), "last year": (12, "month")}
-_SHORT_UNITS = {"mo": "month", "yr": "year"}
 
 
 @dataclass
 class Numbers:
-    values: dict[str, float] = field(default_factory=dict)  # total, aama, non_aama, admin, clinical, general, hours
-    expired: tuple[float, str] | None = None  # (amount, day|week|month|year)
+    values: dict[str, float] = field(default_factory=dict)  # total, aama, non_aama, admin, clinical, general, hours,
+    #                                                         college (credits), cpr (cards), excluded (points)
+    expired: tuple[float, str] | None = None  # how long ago it expired: (amount, day|week|month|year)
+    expired_over: bool = False  # "over / more than N ago"
+    expires_in: tuple[float, str] | None = None  # how long until it expires
+    expiry: date | None = None  # the expiry date, when a month (and perhaps a day) was given
+    expiry_exact: bool = False  # the day was given too
+    expiry_year: int | None = None  # only a year was given
+    expiry_past: bool | None = None  # the tense of a stated expiry: True expired, False not yet
     not_expired: bool = False
-    certified: date | None = None
+    certified: date | None = None  # the latest (re)certification month
+    certified_year: int | None = None  # only a year was given
+    certified_ago: tuple[float, str] | None = None  # "passed the exam 4 months ago"
+    cycle_start: int | None = None  # "my cycle is 2024-2027": earned before this year does not count
+    lapsed: bool = False  # decertified, or a cycle that ended without the points
+    conflict: bool = False  # two different statements of the same thing
+    asks_late: bool = False  # "is it too late", "am i expired"
+    asks_have: bool = False  # "how many more", "where am i at"
+    amount_conflict: bool = False  # two different totals
+    needs_given: bool = False  # a figure the user needs (not has) was set aside
+    vague_extra: bool = False  # "plus some non aama stuff": a part of unknown size
+    other_ago: bool = False  # an "N ago" about another event (finished, submitted, renewed a card)
+    dated_amounts: list[tuple[float, int]] = field(default_factory=list)  # (amount, year earned)
+    cpr_years: list[int] = field(default_factory=list)  # the years the CPR cards were issued, when given
+    college_year: int | None = None  # the year of a college course, when given
     personal: bool = False
 
     @property
     def any(self) -> bool:
-        return bool(self.values or self.expired or self.certified)
+        return bool(self.values or self.expired or self.certified or self.expiry or self.expires_in)
+
+    @property
+    def time_known(self) -> bool:
+        return bool(self.expired or self.expires_in or self.expiry or self.expiry_year or self.certified
+                    or self.certified_year or self.certified_ago or self.not_expired or self.expiry_past is not None)
 
 
 def prepare(text: str, language: str = "en") -> str:
     text = text.lower().replace("’", "'").replace(",", " , ")
+    text = re.sub(r"\b(cma|ccma)\s*\(\s*(aama|nha)\s*\)", r"\1", text)  # "cma (aama)" names the credential only
+    text = re.sub(r"\b(a|an|one)\s+(?=(?:college\s+)?credit\b)", "1 ", text)
+    text = re.sub(r"\b(every|each|no)\s+one\b", r"\1one", text)  # "every one of them": not a number
     text = alpha2digit(text, language, threshold=0)
     text = re.sub(r"(?<=\d)\s*,\s*(?=\d{3}\b)", "", text)  # "10,000" -> "10000"
     return re.sub(r"\s+", " ", text)
 
 
-def extract(text: str, is_prepared: bool = False) -> Numbers:
-    """The user's own numbers in `text` (already `prepare`d when `is_prepared`)."""
+# --- dates -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Date:
+    start: int
+    end: int
+    year: int | None
+    month: int | None
+    day: int | None = None
+
+
+_DateParts = Callable[["re.Match[str]"], tuple[int | None, int | None, int | None]]
+_DATE_PATTERNS: list[tuple[re.Pattern[str], _DateParts]] = [
+    # 09/15/2021, 11/30/2026
+    (re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b"), lambda m: (int(m[3]), int(m[1]), int(m[2]))),
+    # 15 september 2021, 31st of july
+    (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MON})(?:\s*,?\s*(\d{{4}}))?"),
+     lambda m: (int(m[3]) if m[3] else None, MONTHS[m[2][:3]], int(m[1]))),
+    # september 15 2021, jan 31 2027, aug 31, march 2021, march 22 (a year "22" after a card)
+    (re.compile(rf"\b({_MON})(?:\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*(?:points?|pts|ceus?|credits?|hours?|aama)))?"
+                rf"(?:\s*,?\s*(?:of\s+)?(\d{{4}}))?"),
+     lambda m: (int(m[3]) if m[3] else None, MONTHS[m[1][:3]], int(m[2]) if m[2] else None)),
+    # 4/2021, 06/2024, 2/2027
+    (re.compile(r"\b(\d{1,2})\s*/\s*(\d{4})\b"), lambda m: (int(m[2]), int(m[1]), None)),
+    # 2020-11
+    (re.compile(r"\b(\d{4})-(\d{1,2})\b(?!-)"), lambda m: (int(m[1]), int(m[2]), None)),
+    # a bare year
+    (re.compile(r"\b(19[5-9]\d|20\d\d)\b"), lambda m: (int(m[1]), None, None)),
+]
+
+
+def _dates(text: str) -> list[_Date]:
+    found: list[_Date] = []
+    for pattern, parts in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            if any(not (m.end() <= d.start or m.start() >= d.end) for d in found):
+                continue
+            if pattern.pattern.startswith(r"\b(") and m[0] in ("may",) and not re.search(r"\bmay\s+\d|in\s+may|"
+                                                                                     r"by\s+may", text):
+                continue
+            year, month, day = parts(m)
+            if month is not None and m.group(0).strip() in ("mar", "may", "jun", "dec") and year is None \
+                    and day is None and not re.search(rf"(?:in|by|since|until|til|thru|of|expires?|exp|due|ends?|"
+                                                      rf"renews?|ran out|expired|lapsed)\s+{m.group(0)}\b", text):
+                continue
+            found.append(_Date(m.start(), m.end(), year, month, day))
+    return sorted(found, key=lambda d: d.start)
+
+
+def _verb_before(text: str, start: int, window: int = 45) -> str | None:
+    """Which kind of event the words just before `start` name: future, past, cert, other, or None."""
+    before = text[max(0, start - window):start]
+    best: tuple[int, str] | None = None
+    for kind, pattern in (("cert", _CERT), ("past", _PAST), ("future", _FUTURE), ("other", _OTHER)):
+        for m in re.finditer(rf"(?:{pattern})", before):
+            if best is None or m.end() > best[0] or (m.end() == best[0] and kind == "cert"):
+                best = (m.end(), kind)
+    if best is None:
+        return None
+    # "expired in ..." read as past, "expires in" as future; the last verb wins
+    return best[1]
+
+
+# --- the parts of a message -------------------------------------------------------------------------------
+
+_NEED = re.compile(r"\bneed(?:s|ed)?\b(?!\s+(?:to\s+(?:do|take|know|submit|send|renew|finish|get)|help))"
+                   r"[^.?!;]*?(?=\bi\s+have\b|\band\s+i\b|\bi\s+did\b|\bso\s+i\b|\bbut\s+i\b|\bi'?ve\b|\bi'?m\b|"
+                   r"\bhave:|[.?!;]|\bhow\b|$)")
+_NEED_AFTER = re.compile(r"\d+\s+is\s+what\s+i\s+need|\bdo\s+i\s+need\s+\d+")
+_LAST_CYCLE = re.compile(r"\blast\s+(?:cycle|time|period|renewal)\b[^.?!;]*?(?=\bbut\b|\band\b|\bthis\s+(?:cycle|time)|\bso\b|"
+                         r"\bplus\b|[.?!;]|$)|(?:el\s+)?ciclo\s+pasado[^.?!;]*?(?=\by\s+en\b|[.?!;]|$)")
+_LAST_CYCLE_BEFORE = re.compile(r"\d+\s*(?:points?|pts|ceus?|credits?|hours?)?\s+(?:last\s+(?:cycle|time|period))")
+_CARRY = re.compile(r"(?:\bextra\s+\d+|\d+\s+extra|\d+\s*(?:points?|pts|credits?)?\s+(?:carry|roll))[^.?!;,]*"
+                    r"|\(\s*\d+\s+extra\s*\)")
+_THOUGHT = re.compile(r"\bthought\s+(?:that\s+|it\s+)?(?:was|were|is|meant)\s+(?:my\s+|the\s+)?\d+[^.?!;,]*")
+_RECERT_WITH = re.compile(r"recertified\s+[a-z0-9/ ]{0,20}?\s+with\s+\d+\s*(?:points?|pts|ceus?)?")
+_EMPLOYMENT = re.compile(r"\d+\s*(?:points?|pts)?\s+(?:for|from)\s+(?:working|employment|work\b|my\s+job\s+hours)"
+                         r"|\d+\s*(?:points?|pts)?\s+for\s+employment|put\s+\d+\s+for\s+employment")
+_BEFORE_PERIOD = re.compile(r"\b(\d+)\s+of\s+(?:them|those|these)\s+(?:were|are|was|is)\s+(?:from\s+|earned\s+)?before")
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for a, b in spans:
+        for i in range(a, b):
+            if chars[i].isdigit() or chars[i] in "-.":
+                chars[i] = "#"
+    return "".join(chars)
+
+
+def extract(text: str, is_prepared: bool = False, today: date | None = None) -> Numbers:
+    """The user's own numbers in `text` (already `prepare`d when `is_prepared`); a month without a year is the
+    next one to come when the user speaks of a future expiry, the last one gone for a past one."""
+    today = today or date.today()
     prepared = text if is_prepared else prepare(text[:2000])
     found = Numbers(personal=bool(_PERSONAL.search(re.sub(r"'", "", prepared))))
-    taken: list[tuple[int, int]] = []
+    found.conflict = bool(_CONFLICT.search(prepared))
+    found.amount_conflict = bool(_AMOUNT_CONFLICT.search(prepared))
+    found.asks_late = bool(_ASKS_LATE.search(prepared))
+    found.asks_have = bool(_ASKS_HAVE.search(prepared))
+    parts = _CORRECTION.split(prepared)
+    previous_main: str | None = None
+    previous_date: Numbers | None = None
+    for index, part in enumerate(parts):
+        one = Numbers()
+        values, main = _amounts(part, one)
+        _times(part, one, today)
+        if one.values.get("bad_date"):
+            values["bad_date"] = 1
+        if index and previous_main and (lead := re.match(r"[^\d]{0,25}?(?<![\d/])(\d+(?:\.\d+)?)\b(?!\s*(?:points?|pts|"
+                                                           r"ceus?|aama|admin|clin|gen|non|other|credits?|hours?|/|"
+                                                           r"months?|days?|weeks?|years?))", part)):
+            values.setdefault(previous_main, float(lead.group(1)))
+        if index and previous_date is not None and previous_date.expiry and one.expiry is None \
+                and one.expiry_year and one.expired is None:
+            one.expiry = previous_date.expiry.replace(year=one.expiry_year)
+            one.expiry_year = None
+            one.expiry_past = one.expiry < today if one.expiry_past is None else one.expiry_past
+        _merge(found, one, values)
+        previous_main = main or previous_main
+        if one.expiry or one.expiry_year:
+            previous_date = one
+    return found
+
+
+def _merge(found: Numbers, one: Numbers, values: dict[str, float]) -> None:
+    if values:
+        found.values.update(values)  # a later (correcting) part's amounts win
+    time_fields = ("expired", "expires_in", "expiry", "expiry_year")
+    if any(getattr(one, f) for f in time_fields) or one.expiry_past is not None:
+        for f in (*time_fields, "expired_over", "expiry_exact", "expiry_past", "not_expired"):
+            setattr(found, f, getattr(one, f))
+    for f in ("certified", "certified_year", "certified_ago", "cycle_start"):
+        if getattr(one, f) is not None:
+            setattr(found, f, getattr(one, f))
+    found.cpr_years = one.cpr_years or found.cpr_years
+    found.dated_amounts += one.dated_amounts
+    found.college_year = one.college_year or found.college_year
+    for f in ("lapsed", "needs_given", "vague_extra", "other_ago", "not_expired"):
+        setattr(found, f, getattr(found, f) or getattr(one, f))
+
+
+# --- time ---------------------------------------------------------------------------------------------------
+
+def _times(text: str, found: Numbers, today: date) -> None:
+    certified: list[date] = []
+    # durations: "expired 2 months ago", "expires in 3 weeks", "passed the exam 4 months ago"
+    for m in re.finditer(rf"(?:(over|more\s+than|about|like|almost|nearly)\s+)?{NUM}\s*{_DURATION_UNIT}"
+                         rf"(?:\s+(ago|past|since|overdue|late))?", text):
+        amount, unit = float(m.group(2)), _UNITS[m.group(3)]
+        verb = _verb_before(text, m.start(), 40)
+        after = text[m.end():m.end() + 12]
+        ago = bool(m.group(4)) or after.strip().startswith("ago")
+        if verb == "past" and re.search(r"(?:cpr|bls|card)\s+(?:has\s+|had\s+)?(?:expired|lapsed)\s*$",
+                                        text[max(0, m.start() - 30):m.start()]):
+            verb = "other"
+        if verb == "past" or (verb is None and ago and re.search(r"expir|laps", text[max(0, m.start() - 60):m.start()])) \
+                or (m.group(4) == "since" and re.match(r"\s*(?:my\s+|it\s+)?(?:\w+\s+)?(?:lapsed|expired)", text[m.end():])):
+            if found.expired is None:
+                found.expired, found.expired_over = (amount, unit), bool(m.group(1) in ("over", "more than")
+                                                                          if m.group(1) else False)
+                found.expiry_past = True
+        elif verb == "cert" and ago:
+            found.certified_ago = (amount, unit)
+        elif verb in ("future",) and not ago:
+            if found.expires_in is None and re.search(r"\bin\s+(?:like\s+|about\s+)?$|\bfor\s+$|\b(?:ends?|expires?)\s+$",
+                                                       text[max(0, m.start() - 12):m.start()]):
+                found.expires_in = (amount, unit)
+                found.expiry_past = False
+        elif ago:
+            found.other_ago = True
+    if re.search(r"\b\d+\s+more\s+months?\b", text) and found.expires_in is None and re.search(r"not\s+expired", text):
+        m2 = re.search(r"\b(\d+)\s+more\s+(months?)\b", text)
+        if m2:
+            found.expires_in = (float(m2.group(1)), "month")
+    for word, (amount, unit) in _WORD_AGO.items():
+        if re.search(rf"(?:expired?d?|laps(?:ed|e))\s+{word}", text) and found.expired is None:
+            found.expired, found.expiry_past = (amount, unit), True
+    if re.search(r"expires?\s+tomorrow|expires?\s+today", text):
+        found.expires_in, found.expiry_past = (1, "day"), False
+    if re.search(r"(?:expires?|expiring|due|renews?|is\s+up|up|ends?|lapse|expire)\s+(?:next|this)\s+"
+                 r"(?:month|year|week|spring|summer|fall|autumn|winter)|\bends\s+soon|next\s+year\b", text) \
+            and found.expiry_past is None:
+        found.expiry_past = False
+    if re.search(r"about\s+to\s+expire|is\s*n'?t\s+expired\s+yet|not\s+expired\s+yet|(?:has\s*n[o']?t|hasnt|not|never|"
+                 r"didn'?t|hasn'?t)\s+(?:yet\s+)?(?:expired?|lapsed)|still\s+(?:current|active|valid)|"
+                 r"\bis\s+fine\b|\bgood\s+(?:til|until|till|thru)", text):
+        found.not_expired = True
+        if found.expiry_past is None:
+            found.expiry_past = False
+    if re.search(r"cycle\s+ends\b|\bends\s+same\s+time", text) and found.expiry_past is None:
+        found.expiry_past = False
+    if found.expiry_past is None and re.search(
+            r"\b(?:cma|ccma|rma|ncma|cmaa|it|cert\w*|credential|mine|nha\s+cert)\s+(?:is\s+|has\s+|already\s+|just\s+)?"
+            r"(?:expired|lapsed)\b(?!\s+(?:\d|over|more|in|at|on|last|yesterday|" + _MON + r"))", text):
+        found.expiry_past = True
+    if re.search(r"\bdecertified\b|cycle\s+ended|ended\s+in\s+" + _MON, text):
+        found.lapsed = True
+    cycle = re.search(r"cycle\s+(?:is|was|runs?)\s+(\d{4})\s*-\s*(\d{4})", text)
+    if cycle:
+        found.cycle_start = int(cycle.group(1))
+        found.expiry_year = int(cycle.group(2))
+        found.expiry_past = False
+    for d in _dates(text):
+        if cycle and cycle.start() <= d.start < cycle.end():
+            continue
+        verb = _verb_before(text, d.start)
+        between = text[max(0, d.start - 45):d.start]
+        if verb == "other" or verb is None:
+            if verb is None and d.year and re.search(r"\b(cma|ccma|rma|ncma|nha|cmaa)\s+(?:in\s+|since\s+)?$",
+                                                      between):
+                verb = "cert"
+            else:
+                continue
+        if verb == "cert":
+            if d.month is None:
+                if d.year and d.year <= today.year + 10:
+                    found.certified_year = max(found.certified_year or 0, d.year)
+                continue
+            if d.year is None:
+                continue
+            if not 1 <= d.month <= 12 or (d.day is not None and not 1 <= d.day <= 31):
+                found.values["bad_date"] = 1
+                continue
+            certified.append(date(d.year, d.month, 1))
+            continue
+        past = verb == "past"
+        if verb == "future" and re.search(r"\b(?:expired|lapsed|ran out|ended)\b", between[-25:]):
+            past = True
+        if d.month is None:
+            if d.year is not None:
+                found.expiry_year, found.expiry_past = d.year, past or d.year < today.year
+            continue
+        if not 1 <= d.month <= 12:
+            found.values["bad_date"] = 1
+            continue
+        year = d.year
+        if year is None:
+            year = today.year
+            end = _month_end(year, d.month) if d.day is None else _safe(year, d.month, d.day)
+            if past and end is not None and end > today:
+                year -= 1
+            elif not past and end is not None and end < today:
+                year += 1
+        day = _safe(year, d.month, d.day) if d.day else _month_end(year, d.month)
+        if day is None:
+            found.values["bad_date"] = 1
+            continue
+        found.expiry, found.expiry_exact, found.expiry_past = day, d.day is not None, day < today
+    if certified:
+        # the latest (re)certification counts (CMA-CYCLE); a later bare year leaves the month to ask
+        latest = max(certified)
+        if not (found.certified_year and found.certified_year > latest.year):
+            found.certified_year = None
+        found.certified = latest
+    if found.expired and found.expires_in:
+        found.conflict = True
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _safe(year: int, month: int, day: int | None) -> date | None:
+    try:
+        return date(year, month, day or 1)
+    except ValueError:
+        return None
+
+
+# --- amounts --------------------------------------------------------------------------------------------------
+
+_U = r"(?:points?|pts|ceus?|ces|ce\s*credits?|ce\s*units?|credits?|units?|ccp(?:\s*points?|\s*pts)?|" \
+     r"recert(?:ification)?\s*points?|puntos(?:\s+ccp)?|cr[eé]ditos|ones)"
+_AAMA = r"(?:aama[\s-]*approved|aama|approved|aprobados\s+por\s+la\s+aama)"
+_NON = r"(?:non[\s-]*aama(?:[\s-]*approved)?|nonaama|other|outside|not\b(?!\s+(?:aama|counting|sure))|no\s+aama)"
+_CATS = {"admin": r"(?:admin(?:istrative)?|adm)\b", "clinical": r"(?:clinical|clin)\b", "general": r"(?:general|gen)\b"}
+_SEP = r"\s*(?:[:=]\s*|-\s*|is\s+|are\s+)?(?:" + _U + r"\s*)?(?:in\s+|of\s+)?"
+
+
+def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
+    """The amounts in one part of a message, and the field its first amount went to."""
+    spans: list[tuple[int, int]] = []
+    for pattern in (_NEED, _NEED_AFTER, _LAST_CYCLE, _LAST_CYCLE_BEFORE, _CARRY, _RECERT_WITH, _THOUGHT):
+        for m in pattern.finditer(text):
+            if pattern in (_NEED, _NEED_AFTER) and re.search(r"\d", m.group(0)) and \
+                    not re.search(r"\d+\s+more\b", m.group(0)):
+                found.needs_given = True
+            spans.append(m.span())
+    excluded = 0.0
+    for m in _EMPLOYMENT.finditer(text):
+        spans.append(m.span())
+        excluded += float(re.search(r"\d+", m.group(0)).group(0))  # type: ignore[union-attr]
+    before_period = _BEFORE_PERIOD.search(text)
+    if before_period:
+        spans.append(before_period.span())
+    # a need clause keeps its dates: only amounts are masked
+    masked = _mask(text, spans)
+    # dates and durations are not amounts
+    taken: list[tuple[int, int]] = [(d.start, d.end) for d in _dates(masked)]
+    taken += [m.span() for m in re.finditer(rf"{NUM}\s*{_DURATION_UNIT}", masked)]
+    taken += [m.span() for m in re.finditer(r"\b\d{1,2}/\d{1,2}/\d{4}\b|\b\d+\s*(?:st|nd|rd|th)\b", masked)]
+    taken += [m.span() for m in re.finditer(r"\b(?:in|at)\s+(?:20|19)\d\d\b|\b\d+\s*(?:times|x)\b|"
+                                            r"\bper\s+\w+|\$\s*\d+|\b\d+\s*(?:dollars|bucks)|\bday\s+\d+", masked)]
+    values: dict[str, float] = {}
+    order: list[tuple[int, str]] = []
 
     def free(span: tuple[int, int]) -> bool:
         return all(span[1] <= a or span[0] >= b for a, b in taken)
 
-    for match in _CERTIFIED.finditer(prepared):
-        month_name, year1, m2, year2, year3, m3 = match.groups()
-        year, month = (int(year1), MONTHS[month_name[:3]]) if month_name else \
-            (int(year2), int(m2)) if year2 else (int(year3), int(m3))
-        if 1 <= month <= 12 and 1950 <= year <= 2200:
-            found.certified = date(year, month, 1)
-            taken.append(match.span())
-            break
-    for match in _EXPIRED_AGO.finditer(prepared if _EXPIRY_WORD.search(prepared) else ""):
-        amount = match.group(1) or match.group(3)
-        unit = match.group(2) or match.group(4)
-        found.expired = (float(amount), _SHORT_UNITS.get(unit, unit))
-        taken.append(match.span())
-        break
-    if found.expired is None:
-        word = _EXPIRED_WORDS.search(prepared)
-        if word:
-            found.expired = _WORD_AGO[re.sub(r"\s+", " ", word.group(1))]
-    found.not_expired = bool(_NOT_EXPIRED.search(prepared)) and found.expired is None
+    def put(name: str, value: float, span: tuple[int, int], add: bool = False) -> None:
+        if name in values and not add:
+            return
+        values[name] = values.get(name, 0) + value if add else value
+        taken.append(span)
+        order.append((span[0], name))
 
-    for name, pattern in _PATTERNS:
-        for match in pattern.finditer(prepared):
-            span = match.span(1) if match.lastindex else match.span()
-            if name in found.values or not free(match.span()) or not free(span):
-                continue
-            found.values[name] = float(match.group(1))
-            taken.append(span)
-    return found
+    # CPR cards (CMA-CPR) and college credits (CMA-CE-NONAAMA), each with its year when one is given
+    for m in re.finditer(r"\b(\d+)\s+(?:cpr|bls|cpr/bls)?\s*(?:cards?)\b", masked):
+        put("cpr", float(m.group(1)), m.span())
+    if "cpr" not in values:
+        cards = re.search(r"\b(?:my|that|the|a|these)\s+(?:cpr\s+|bls\s+)?cards?\s+(?:from|in|issued)\b|"
+                          r"\brenewed\s+my\s+(?:cpr|bls)\s+card|\bmy\s+(?:cpr|bls)\s+card\b(?!\s+(?:expired|is\s+still|"
+                          r"still|count))|\bplus\s+(?:that|my|the)\s+(?:cpr\s+|bls\s+)?card|\b(?:cpr|bls)\s+cards\s+"
+                          r"(?:from|in)\b|\bcard\s+from\b", masked)
+        if cards and not re.search(r"\bno\s+(?:cpr\s+)?card\b|required|doesn'?t\s+count|counts?\s+right|"
+                                   r"does\s+(?:my|a)\s+(?:cpr|bls)", masked):
+            window = re.split(r"[.?!;]", masked[cards.start():cards.end() + 60])[0]
+            years = re.findall(r"(?:19|20)\d\d|\b" + _MON + r"\s+'?\d\d\b", window)
+            n = max(1, len(years)) if re.search(r"cards\b|again", masked) else 1
+            put("cpr", float(n), cards.span())
+            found.cpr_years = [int(y) for y in re.findall(r"(?:19|20)\d\d", window)]
+    for m in re.finditer(r"\b(\d+)\s*(?:college\s+credits?|credits?\s+(?:of\s+)?(?:college|community)|"
+                         r"(?:semester|quarter)\s+credits?|credit\s+(?:[\w&]+\s+){0,5}?(?:course|class))", masked):
+        put("college", float(m.group(1)), m.span())
+        year = re.search(r"\b((?:19|20)\d\d)\b", masked[m.end():m.end() + 60])
+        if year:
+            found.college_year = int(year.group(1))
+    # "36 other points, 19 of those aama": the other points are the total, not non-AAMA ones
+    of_those = re.search(r"\b(\d+)\s+other\s+(?:points?|pts|ceus?)\s*,?\s*(\d+)\s+of\s+(?:those|them)", masked)
+    if of_those:
+        put("total", float(of_those.group(1)), of_those.span(1))
+    # amounts earned in a given year ("20 points in 2022"): kept with their year, for the period to decide
+    for m in re.finditer(rf"\b(\d+)\s*(?:{_U}\s*)?in\s+((?:19|20)\d\d)\b", masked):
+        found.dated_amounts.append((float(m.group(1)), int(m.group(2))))
+    # categories: a label takes the number next to it, on the side this message puts them
+    _categories(masked, taken, put)
+    # "20 of them are aama", "62 aama", "aama: 20"
+    for m in re.finditer(rf"{NUM}\s*(?:{_U}\s*)?(?:(?:of\s+)?(?:them|those|which|these|it)\s*)?(?:\(\s*)?"
+                         rf"(?:(?:are|is|were|was|r|son)\s+)?(?:from\s+(?:the\s+)?)?{_AAMA}", masked):
+        if free(m.span(1)) and not re.match(r"\s*non", masked[m.start(1) + len(m.group(1)):]):
+            put("aama", float(m.group(1)), m.span(1))
+    for m in re.finditer(rf"{_AAMA}\s*(?:{_U}\s*)?(?:[:=]|is|are|of)?\s*{NUM}(?!\s*(?:{_U}\s*)?(?:admin|clin|gen|"
+                         rf"non|other))", masked):
+        if free(m.span(1)) and not re.search(r"non[\s-]*$", masked[:m.start()]):
+            put("aama", float(m.group(1)), m.span(1))
+    for m in re.finditer(rf"{NUM}\s*(?:{_U}\s*)?(?:(?:admin\w*|clinical|clin|general|gen)\s+)?(?:from\s+|are\s+|of\s+)?"
+                         rf"(?:an?\s+)?{_NON}", masked):
+        if free(m.span(1)):
+            put("non_aama", float(m.group(1)), m.span(1), add=True)
+    for m in re.finditer(rf"{NUM}\s*(?:{_U}\s*)?from\s+(?!aama|before|the\s+aama|amt\b|nha\b)(?:an?\s+|my\s+|the\s+|"
+                         r"that|this|\w+)", masked):
+        if free(m.span(1)):
+            put("from", float(m.group(1)), m.span(1), add=True)
+    for m in re.finditer(rf"{NUM}\s*(?:contact\s+|clock\s+|ce\s+)?(?:hours?|hrs?|horas)\b", masked):
+        if free(m.span(1)):
+            put("hours", float(m.group(1)), m.span(1), add=True)
+    for m in re.finditer(rf"{NUM}\s*(?:total\s*)?{_U}\b", masked):
+        if free(m.span(1)):
+            put("total", float(m.group(1)), m.span(1))
+    for m in re.finditer(rf"{NUM}\s*(?:{_U}\s*)?(?:so\s+far\s+)?(?:this|in\s+this|en\s+este)\s+(?:cycle|time|period|"
+                         r"ciclo)", masked):
+        if free(m.span(1)):
+            put("total", float(m.group(1)), m.span(1))
+    for m in re.finditer(rf"\btotal\s*(?:of\s*)?(?:{_U}\s*)?[:=]?\s*{NUM}|\b(?:have|got|at|had|hit|did|done|tengo|"
+                         rf"llevo)\s+(?:only\s+|like\s+|about\s+|all\s+)?{NUM}\b(?!\s*(?:%|/))", masked):
+        num = 1 if m.group(1) is not None else 2
+        if free(m.span(num)):
+            put("total", float(m.group(num)), m.span(num))
+    # three bare numbers in a row after the amounts: admin, clinical, general ("20/20/20", "20 20 20")
+    if not any(k in values for k in _CATS):
+        triple = re.search(r"(?<![\d/])(\d+)\s*(?:/|\s)\s*(\d+)\s*(?:/|\s)\s*(\d+)(?![\d/])", masked)
+        if triple and free(triple.span()):
+            for name, g in zip(_CATS, (1, 2, 3), strict=True):
+                put(name, float(triple.group(g)), triple.span(g))
+        each = re.search(r"(?:all\s+categories|each\s+category|categories)\s+(\d+)\s+each|(\d+)\s+each\b|"
+                         r"(\d+)\s+(?:in\s+)?each\s+(?:category|cat)", masked)
+        if each and not any(k in values for k in _CATS):
+            every = float(next(g for g in each.groups() if g))
+            for name in _CATS:
+                put(name, every, each.span())
+    if re.search(r"\b(?:all|every\s*one|everything|each\s+one)\s+(?:of\s+(?:them|those|it)\s+)?(?:is\s+|are\s+|were\s+)?"
+                 r"(?:aama|approved)|\ball\s+aama\b|\(\s*all\s+aama\s*\)|\bsixty\s+aama|all\s+\d+\s+aama", masked):
+        values["all_aama"] = 1
+    if re.search(r"\bnone\s+(?:of\s+(?:it|them)\s+)?(?:is|are)\s+aama|\bnone\s+are\s+aama|no\s+aama\s+(?:ones|points)",
+                 masked):
+        values["no_aama"] = 1
+    if re.search(r"\b(?:some|a\s+few|a\s+bunch\s+of)\s+(?:non[\s-]*aama|other|outside)", masked):
+        found.vague_extra = True
+    if before_period:
+        values["before_period"] = float(before_period.group(1))
+    if excluded:
+        values["employment"] = excluded
+    if found.values.get("bad_date"):
+        values["bad_date"] = 1
+    main = min(order)[1] if order else None
+    return values, main
+
+
+def _categories(text: str, taken: list[tuple[int, int]], put: Callable[[str, float, tuple[int, int]], None]) -> None:
+    """Each category label takes the number next to it. A message writes them one way ("general 40, admin 12"
+    or "40 general, 12 admin"): the side that pairs more labels is preferred, the other one is the fallback."""
+    labels = sorted(((m.start(), m.end(), name) for name, pat in _CATS.items()
+                     for m in re.finditer(r"\b" + pat, text)), key=lambda t: t[0])
+    sides: list[dict[str, tuple[int, str]]] = []
+    for start, end, _ in labels:
+        options: dict[str, tuple[int, str]] = {}
+        before = re.search(rf"{NUM}{_SEP}$", text[max(0, start - 30):start])
+        if before and not re.search(r"/\s*$", text[max(0, start - 30):start][:before.start(1)]):
+            pos = max(0, start - 30) + before.start(1)
+            if _free(taken, pos):
+                options["before"] = (pos, before.group(1))
+        after = re.match(rf"\s*(?:[:=]\s*|-\s*(?=\d)|is\s+|are\s+|\(\s*)?{NUM}"
+                         rf"(?!\s*(?:/\s*\d|(?:{_U}\s*)?(?:aama|non|other|approved)))", text[end:end + 20])
+        if after:
+            pos = end + after.start(1)
+            if _free(taken, pos):
+                options["after"] = (pos, after.group(1))
+        sides.append(options)
+    preferred = "after" if sum("after" in o for o in sides) > sum("before" in o for o in sides) else "before"
+    used: set[int] = set()
+    for (_, _, name), options in zip(labels, sides, strict=True):
+        for side in (preferred, "after" if preferred == "before" else "before"):
+            if side in options and options[side][0] not in used:
+                pos, number = options[side]
+                used.add(pos)
+                put(name, float(number), (pos, pos + len(number)))
+                break
+
+
+def _free(taken: list[tuple[int, int]], pos: int) -> bool:
+    return all(not (a <= pos < b) for a, b in taken)

@@ -23,9 +23,10 @@ TODAY = date(2026, 11, 25)
     [
         ("CMA-CE-TOTAL", 45, 20, "not_yet", {"total": 15, "aama": 10}),  # the issue's example
         ("CMA-CE-AAMA", 60, 25, "not_yet", {"total": 5, "aama": 5}),  # extra non-AAMA points do not count
-        ("CMA-CE-TOTAL", 60, 30, "ready", {}),  # exactly 60, exactly 30
-        ("CMA-CE-TOTAL", 60, 60, "ready", {}),  # all AAMA-approved is fine
-        ("CMA-CE-AAMA", 61, 30, "ready", {}),  # 31 non-AAMA: one is wasted, still 60 counted
+        # totals met, but categories and expiry unknown: never ✅ (issue 11)
+        ("CMA-CE-TOTAL", 60, 30, "totals_met", {}),  # exactly 60, exactly 30
+        ("CMA-CE-TOTAL", 60, 60, "totals_met", {}),  # all AAMA-approved is fine
+        ("CMA-CE-AAMA", 61, 30, "totals_met", {}),  # 31 non-AAMA: one is wasted, still 60 counted
         ("CMA-CE-AAMA", 90, 29, "not_yet", {"total": 1, "aama": 1}),
         ("CMA-CE-TOTAL", 59, 30, "not_yet", {"total": 1}),
         ("CMA-CE-TOTAL", 50, 50, "not_yet", {"total": 10}),
@@ -37,6 +38,16 @@ def test_cma_points(rules, fact, total, aama, status, missing):
     v = calc.check_cma(rules, total=total, aama=aama, today=TODAY)
     assert fact in v.facts
     assert (v.status, v.missing) == (status, missing)
+
+
+def test_cma_ready_only_when_every_condition_is_known(rules):
+    cats = {"admin": 10, "clinical": 10, "general": 40}
+    current = calc.When(past=False)
+    assert calc.check_cma(rules, total=60, aama=30, today=TODAY, when=current, **cats).status == "ready"
+    totals = calc.check_cma(rules, total=60, aama=30, today=TODAY, **cats)
+    assert totals.status == "totals_met" and totals.unconfirmed == ("expiry",)
+    partly = calc.check_cma(rules, total=60, aama=30, today=TODAY, when=current, admin=10)
+    assert partly.status == "totals_met" and partly.unconfirmed == ("categories",)
 
 
 def test_cma_extra_non_aama_points_are_noted(rules):
@@ -79,8 +90,9 @@ def test_cma_expired_three_months_then_exam_only(rules, amount, unit, exam):  # 
 @pytest.mark.parametrize(
     "certified, current_until, ce_open_until, pass_by",
     [
-        (date(2010, 2, 1), date(2015, 2, 28), date(2015, 5, 29), date(2014, 12, 31)),  # the fact sheet's example
-        (date(2019, 2, 14), date(2024, 2, 29), date(2024, 5, 29), date(2023, 12, 31)),  # leap year
+        # pass-by exactly two months before expiry (issue 11: no rounding to the end of a month)
+        (date(2010, 2, 1), date(2015, 2, 28), date(2015, 5, 29), date(2014, 12, 28)),  # the fact sheet's example
+        (date(2019, 2, 14), date(2024, 2, 29), date(2024, 5, 29), date(2023, 12, 29)),  # leap year
         (date(2020, 1, 31), date(2025, 1, 31), date(2025, 4, 30), date(2024, 11, 30)),  # end of month
         (date(2021, 12, 1), date(2026, 12, 31), date(2027, 3, 31), date(2026, 10, 31)),
     ],
@@ -88,7 +100,8 @@ def test_cma_expired_three_months_then_exam_only(rules, amount, unit, exam):  # 
 def test_cma_dates(rules, certified, current_until, ce_open_until, pass_by):  # CMA-CYCLE, CMA-EXAM-TIMING
     d = calc.cma_dates(certified, TODAY, rules)
     assert (d.current_until, d.ce_open_until, d.exam_pass_by) == (current_until, ce_open_until, pass_by)
-    assert (d.exam_pass_by - d.exam_apply_by).days == 30
+    # CMA-EXAM-TIMING: the application received at least 30 days before the expiry date itself
+    assert (d.current_until - d.exam_apply_by).days == 30
 
 
 def test_cma_date_past_the_window_needs_the_exam(rules):  # CMA-CYCLE + CMA-CE-EXPIRED
@@ -120,17 +133,19 @@ def test_cma_bad_numbers(rules, kwargs, code):
 
 
 def test_cma_asks_for_what_is_missing(rules):
-    assert calc.check_cma(rules, total=45, today=TODAY).ask == "aama"
+    assert calc.check_cma(rules, total=60, today=TODAY).ask == "aama"
     assert calc.check_cma(rules, aama=20, today=TODAY).ask == "total"
+    short = calc.check_cma(rules, total=45, today=TODAY)  # whatever the split, 15 more at least
+    assert short.status == "not_yet" and short.missing == {"total": 15} and "aama_unknown" in short.notes
 
 
 @pytest.mark.parametrize(
     "credits, hours, status, missing",
     [
         (None, 12, "not_yet", {"credits": 4}),  # 12 hours -> 6 credits -> 4 more (NHA-CE)
-        (10, None, "ready", {}),
+        (10, None, "totals_met", {}),  # met, but whether it has expired is unknown
         (7, None, "not_yet", {"credits": 3}),
-        (5, 10, "ready", {}),
+        (5, 10, "totals_met", {}),
         (0, 19, "not_yet", {"credits": 0.5}),
     ],
 )
@@ -140,7 +155,7 @@ def test_nha_credits(rules, credits, hours, status, missing):
     assert (v.status, v.missing) == (status, missing)
 
 
-@pytest.mark.parametrize("points, status, missing", [(30, "ready", {}), (25, "not_yet", {"points": 5}),
+@pytest.mark.parametrize("points, status, missing", [(30, "totals_met", {}), (25, "not_yet", {"points": 5}),
                                                      (0, "not_yet", {"points": 30})])
 def test_rma_ccp_points(rules, points, status, missing):  # AMT-CCP
     v = calc.check_rma(rules, points=points)
@@ -177,7 +192,8 @@ def test_missing_amounts_are_never_negative_and_ready_means_nothing_missing(rule
     total, aama = numbers
     v = calc.check_cma(rules, total=total, aama=aama, today=TODAY)
     assert all(m > 0 for m in v.missing.values())
-    assert v.ready == (not v.missing)
+    assert not v.ready  # categories and expiry unknown
+    assert (v.status == "totals_met") == (not v.missing)
 
 
 @given(cma_numbers(), st.integers(min_value=0, max_value=100), st.integers(min_value=0, max_value=100))
@@ -187,8 +203,8 @@ def test_adding_points_never_undoes_ready(rules, numbers, more_aama, more_other)
     after_total = min(total + more_aama + more_other, calc.MAX_POINTS)
     after_aama = min(aama + more_aama, after_total)
     after = calc.check_cma(rules, total=after_total, aama=after_aama, today=TODAY)
-    if before.ready:
-        assert after.ready
+    if not before.missing:
+        assert not after.missing
     assert after.missing.get("total", 0) <= before.missing.get("total", 0)
 
 
@@ -196,4 +212,4 @@ def test_adding_points_never_undoes_ready(rules, numbers, more_aama, more_other)
 def test_nha_missing_is_never_negative(rules, credits, hours):
     v = calc.check_nha(rules, credits=credits, hours=hours)
     assert all(m > 0 for m in v.missing.values())
-    assert v.ready == (not v.missing)
+    assert (v.status == "totals_met") == (not v.missing)

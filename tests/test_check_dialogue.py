@@ -40,10 +40,13 @@ def test_personal_questions_are_checked(talk, text, must):
     [
         ("/check cma total=45 aama=20 clinical=5 expired=2", ["15 more points", "Clinical: 5 more", "within 3 months"]),
         ("/check cma 45 20", ["15 more points"]),
-        ("/check cma 60 30 10 10 10", ["✅"]),
+        ("/check cma 60 30 10 10 10", ["totals are met", "your expiry date"]),  # issue 11: no ✅ while unknown
+        ("/check cma 60 30 10 10 10 expired=0", ["✅"]),
+        ("/check cma total=60 aama=30 admin=30 clinical=30", ["General: 10 more needed"]),
         ("/check ccma 7", ["3 more"]),
         ("/check ccma hours=12", ["4 more"]),
-        ("/check rma 30", ["✅"]),
+        ("/check rma 30", ["totals are met"]),
+        ("/check rma 30 expired=0", ["✅"]),
         ("/check cma certified=2021-06", ["current until 30 June 2026", "must pass"]),
         ("/check@recertbot cma 45 20", ["15 more points"]),
         ("/check ncma", ["can't check NCMA"]),
@@ -88,7 +91,7 @@ def test_guided_check_asks_each_number_and_allows_skipping(talk):
         ("cma", "in total"),
         ("forty five", "How many of your 45 points are AAMA-approved"),
         ("20", "administrative, clinical and general"),
-        ("skip", "Has your CMA expired"),
+        ("skip", "Has your CMA (AAMA) expired"),
         ("no", "15 more points"),
     ]
     for text, expect in steps:
@@ -121,7 +124,8 @@ def test_a_wrong_answer_is_asked_again(talk):
     assert "reply with a number" in reply.text.lower() and chat.state.check is not None
     reply = chat.say("-3")
     assert "can't be negative" in reply.text and chat.state.check is not None
-    assert "✅" in chat.say("31").text
+    assert "Has your RMA (AMT) expired" in chat.say("31").text
+    assert "✅" in chat.say("no").text
 
 
 def test_essential_numbers_cannot_be_skipped(talk):
@@ -152,7 +156,7 @@ def test_unclear_credential_is_asked_for(talk):
 
 def test_numbers_after_a_verdict_refine_the_same_check(talk):
     chat = Conversation(talk)
-    assert "Not checked" in chat.say("/check cma 60 30").text
+    assert "Still to confirm" in chat.say("/check cma 60 30").text
     reply = chat.say("clinical=12, admin 8, general 20")
     assert reply.kind == "check" and "Administrative: 2 more needed" in reply.text
     assert chat.say("how often do i renew my ccma").kind == "answer"
