@@ -1,8 +1,14 @@
-"""What users asked and did not get, what they picked, and what they thought: a small SQLite store.
+"""What users asked and did not get, what they picked, and what they thought: a small SQLite store. Also the
+running bot's own memory: the inbox of updates not yet handled, and each chat's dialogue state.
 
 WAL mode, one transaction per record (a crash loses at most the record being written), a schema version in
 PRAGMA user_version with forward migrations, and no raw Telegram user or chat id: chats are stored as a keyed
-hash (HMAC-SHA256 with a key from settings).
+hash (HMAC-SHA256 with a key from settings). The one exception is the inbox: an update waiting to be handled
+is kept whole (it is what gets answered after a crash), and its body is deleted the moment it is handled.
+
+Private from creation: the data folder is made 0700, the database 0600 (SQLite gives its -wal and -shm files
+the database's mode), and the key file is written 0600 under a temporary name and linked into place, so no
+other local user can ever read it and no crash leaves a half-written key.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import sqlite3
 import time
@@ -41,8 +48,19 @@ MIGRATIONS = [
     CREATE INDEX picks_at ON picks(at);
     CREATE INDEX feedback_at ON feedback(at);
     """,
+    # 2: the running bot's memory (inbox, chat state), and one vote per chat per answer
+    """
+    CREATE TABLE inbox (update_id INTEGER PRIMARY KEY, at REAL NOT NULL, body TEXT, done INTEGER NOT NULL DEFAULT 0,
+                        tries INTEGER NOT NULL DEFAULT 0);
+    CREATE INDEX inbox_pending ON inbox(done, update_id);
+    CREATE TABLE chats (chat TEXT PRIMARY KEY, at REAL NOT NULL, state TEXT NOT NULL);
+    DELETE FROM feedback WHERE id NOT IN (SELECT MAX(id) FROM feedback GROUP BY chat, source, entry);
+    CREATE UNIQUE INDEX feedback_one_vote ON feedback(chat, source, entry);
+    """,
 ]
-TABLES = ("replies", "misses", "picks", "feedback")
+TABLES = ("replies", "misses", "picks", "feedback", "chats")
+INBOX_KEEP_DAYS = 2  # Telegram re-delivers an update for at most a day: a handled id is remembered this long
+MAX_TRIES = 3  # an update that was being handled at three crashes in a row is set aside, not tried forever
 MAX_TEXT = 1000  # a miss is kept for curators to read, not as an archive of essays
 
 
@@ -55,25 +73,53 @@ class Miss:
 
 
 def load_or_create_key(data_dir: Path) -> bytes:
-    """The hashing key: kept beside the database so hashes stay stable across restarts."""
+    """The hashing key: kept beside the database so hashes stay stable across restarts.
+
+    Created 0600 under a temporary name, written and synced, then hard-linked to its name: the key file is
+    never readable by others, never seen half-written, and of two processes starting at once one key wins."""
     path = data_dir / KEY_NAME
     if path.exists():
         return path.read_bytes()
     key = secrets.token_bytes(32)
-    path.write_bytes(key)
-    path.chmod(0o600)
+    temporary = data_dir / f".{KEY_NAME}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, key)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        key = path.read_bytes()  # another process got there first: use its key
+    finally:
+        temporary.unlink()
     return key
+
+
+def private_dir(path: Path) -> None:
+    """The data folder, made (or made again) readable by its owner only."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+
+
+def _create_private(path: Path) -> None:
+    """An empty database file created 0600 (an empty file is an empty SQLite database), before SQLite opens it."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 class Store:
     def __init__(self, path: Path | str, key: bytes, retention_days: int = 180,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, timeout: float = 30.0):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.key = key
         self.retention_days = retention_days
         self.clock = clock
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        _create_private(self.path)
+        self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
         self.migrate()
@@ -82,9 +128,13 @@ class Store:
     @classmethod
     def open(cls, data_dir: Path | str, key: str | None = None, retention_days: int = 180) -> Store:
         data_dir = Path(data_dir)
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
         secret = key.encode() if key else load_or_create_key(data_dir)
         return cls(data_dir / DB_NAME, secret, retention_days)
+
+    def sibling(self, timeout: float = 30.0) -> Store:
+        """A second connection to the same database (for a writer thread), with its own busy time-out."""
+        return Store(self.path, self.key, self.retention_days, self.clock, timeout)
 
     def close(self) -> None:
         self.db.close()
@@ -120,6 +170,7 @@ class Store:
         with self.transaction() as db:
             for table in TABLES:
                 removed += db.execute(f"DELETE FROM {table} WHERE at < ?", (cutoff,)).rowcount
+            db.execute("DELETE FROM inbox WHERE done = 1 AND at < ?", (self.clock() - INBOX_KEEP_DAYS * DAY,))
         return removed
 
     def chat_hash(self, chat_id: int | str) -> str:
@@ -149,12 +200,66 @@ class Store:
                              entry=exchange.entry)
 
     def record_feedback(self, chat_id: int | str, source: str, entry: str, vote: int) -> int:
+        """One vote per chat per answer: a second press changes it (and drops a comment the old vote had)."""
         with self.transaction() as db:
-            return self._insert(db, "feedback", chat=self.chat_hash(chat_id), source=source, entry=entry, vote=vote)
+            return int(db.execute(
+                "INSERT INTO feedback (at, chat, source, entry, vote) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (chat, source, entry) DO UPDATE SET at = excluded.at, vote = excluded.vote, "
+                "comment = CASE WHEN vote = excluded.vote THEN comment END RETURNING id",
+                (self.clock(), self.chat_hash(chat_id), source, entry, vote)).fetchone()[0])
 
     def add_feedback_comment(self, feedback_id: int, comment: str) -> None:
         with self.transaction() as db:
             db.execute("UPDATE feedback SET comment = ? WHERE id = ?", (comment.strip()[:MAX_TEXT], feedback_id))
+
+    def add_feedback_comment_for(self, chat_id: int | str, source: str, entry: str, comment: str) -> None:
+        """The "what was wrong" text, on the chat's vote for that answer."""
+        with self.transaction() as db:
+            db.execute("UPDATE feedback SET comment = ? WHERE chat = ? AND source = ? AND entry = ?",
+                       (comment.strip()[:MAX_TEXT], self.chat_hash(chat_id), source, entry))
+
+    # --- the inbox: updates kept from their arrival until they are handled -----------------------------
+
+    def inbox_add(self, update_id: int, body: str) -> str:
+        """Keeps an update until it is handled: "new" (kept now), "pending" (kept already, not yet handled) or
+        "done" (handled already: a re-delivery, to drop)."""
+        with self.transaction() as db:
+            row = db.execute("SELECT done FROM inbox WHERE update_id = ?", (update_id,)).fetchone()
+            if row is not None:
+                return "done" if row[0] else "pending"
+            db.execute("INSERT INTO inbox (update_id, at, body) VALUES (?, ?, ?)", (update_id, self.clock(), body))
+            return "new"
+
+    def inbox_pending(self) -> list[tuple[int, str]]:
+        """The updates a previous run kept but did not finish, oldest first; each call counts one more try,
+        and one tried MAX_TRIES times already (it was being handled at each crash) is set aside."""
+        with self.transaction() as db:
+            db.execute("UPDATE inbox SET tries = tries + 1 WHERE done = 0")
+            db.execute("UPDATE inbox SET done = 1, body = NULL WHERE done = 0 AND tries > ?", (MAX_TRIES,))
+            return db.execute("SELECT update_id, body FROM inbox WHERE done = 0 ORDER BY update_id").fetchall()
+
+    def inbox_done(self, update_id: int, chat_id: int | str | None = None, state: str | None = None) -> None:
+        """An update handled: its body deleted, its id kept a while for de-duplication; with the chat's new
+        dialogue state in the same transaction, so a replay after a crash starts from the state it started from."""
+        with self.transaction() as db:
+            if chat_id is not None and state is not None:
+                self._save_state(db, chat_id, state)
+            db.execute("UPDATE inbox SET done = 1, body = NULL WHERE update_id = ?", (update_id,))
+
+    # --- each chat's dialogue state ---------------------------------------------------------------------
+
+    def chat_state(self, chat_id: int | str) -> str | None:
+        row = self.db.execute("SELECT state FROM chats WHERE chat = ?", (self.chat_hash(chat_id),)).fetchone()
+        return row[0] if row else None
+
+    def save_chat_state(self, chat_id: int | str, state: str) -> None:
+        with self.transaction() as db:
+            self._save_state(db, chat_id, state)
+
+    def _save_state(self, db: sqlite3.Connection, chat_id: int | str, state: str) -> None:
+        db.execute("INSERT INTO chats (chat, at, state) VALUES (?, ?, ?) "
+                   "ON CONFLICT (chat) DO UPDATE SET at = excluded.at, state = excluded.state",
+                   (self.chat_hash(chat_id), self.clock(), state))
 
     # --- reading --------------------------------------------------------------------------------------
 

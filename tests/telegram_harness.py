@@ -6,7 +6,7 @@ start and stop the pieces themselves and call the hooks explicitly."""
 from bot.dialogue import Dialogue
 from bot.live import LiveDialogue
 from bot.settings import Settings
-from bot.telegram.app import allowed_updates, build_application, on_startup, on_stop
+from bot.telegram.app import allowed_updates, build_application, on_shutdown, on_startup, on_stop
 from bot.telegram.fake_api import FakeBotApi
 
 TOKEN = "123456789:AAHfakeTOKENforTESTSonly_abcdefghijk"
@@ -31,3 +31,4 @@ async def stop(app) -> None:
     await app.updater.stop()
     await app.stop()
     await app.shutdown()
+    await on_shutdown(app)

@@ -55,6 +55,7 @@ async def test_telegram_records_misses_picks_and_feedback_with_comment(api, bot,
     api.text(USER, "it was about CCMA", reply_to=prompt.result["message_id"])
     sent = await api.wait_for("sendMessage", 5, chat_id=USER)
     assert "noted" in sent[4].params["text"]
+    bot.bot_data.writer.flush()  # answer first, record after: the records follow the answers
     assert [m.text for m in store.misses()] == ["tell me a joke", "how do i renew"]
     assert store.picks() == [("how do i renew", "cma-paths")]
     assert store.db.execute("SELECT entry, vote, comment FROM feedback").fetchall() == \
@@ -68,6 +69,7 @@ async def test_thumbs_up_and_forged_feedback(api, bot, store):
     api.callback(USER, "fb:+:no-such-entry")
     api.callback(USER, "fb:?:nha-ce")
     sent = await api.wait_for("sendMessage", 3, chat_id=USER)
+    bot.bot_data.writer.flush()
     assert "Thanks" in sent[0].params["text"]
     assert all("expired" in s.params["text"] for s in sent[1:])
     assert store.db.execute("SELECT entry, vote FROM feedback").fetchall() == [("nha-ce", 1)]

@@ -1,9 +1,11 @@
-"""Building the python-telegram-bot Application: handlers, rate limiter, pool sizes, start-up."""
+"""Building the python-telegram-bot Application: handlers, rate limiter, pool sizes, start-up; the inbox
+queue and the per-chat update processor (bot/telegram/inbox.py) and the store's writer thread (bot/writer.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 from collections.abc import Coroutine
 from typing import Any
@@ -29,6 +31,10 @@ from bot.store import Store
 from bot.telegram import handlers
 from bot.telegram.flood import FloodGuard
 from bot.telegram.handlers import CONTEXT_TYPES, App, Services
+from bot.telegram.inbox import ChatOrder, Handled, InboxQueue, kind_of
+from bot.writer import StoreWriter
+
+log = logging.getLogger(__name__)
 
 COMMANDS = [
     BotCommand("start", "What I can do"),
@@ -38,14 +44,19 @@ COMMANDS = [
     BotCommand("sources", "Where my answers come from"),
     BotCommand("language", "Reply language: en, es (español) or auto"),
 ]
-# Updates are handled one at a time (measured: faster than concurrent_updates with a big pool here), so a
-# small pool covers the replies of one update plus the rate limiter's retries.
-POOL_SIZE = 8
+# Chats are answered side by side (ChatOrder, up to CHATS_AT_ONCE): enough connections that a chat waiting
+# on a slow send does not leave the others queueing for a connection.
+POOL_SIZE = 32
 
 
 async def on_startup(app: App) -> None:
     await app.bot.set_my_commands(COMMANDS)
     services = app.bot_data
+    if services.store is not None and services.inbox is not None:
+        # Before polling starts (and before the webhook is set): what a previous run kept but did not finish.
+        replayed = await services.inbox.replay(services.store.inbox_pending(), app.bot)
+        if replayed:
+            log.info("%d updates kept from the previous run are handled first", replayed)
     live = services.live
     if live is not None and live.kb_dir is not None:
         loop = asyncio.get_running_loop()
@@ -53,7 +64,7 @@ async def on_startup(app: App) -> None:
             loop.add_signal_handler(signal.SIGHUP, lambda: _background(app, live.reload()))
         _background(app, live.watch(services.reload_seconds))
     if services.store is not None:
-        _background(app, _purge_daily(services.store))
+        _background(app, _purge_daily(services))
 
 
 async def on_stop(app: App) -> None:
@@ -64,19 +75,63 @@ async def on_stop(app: App) -> None:
             await task
 
 
+async def on_shutdown(app: App) -> None:
+    """After the last update: what is queued for the store is written, then the writer stops."""
+    writer, app.bot_data.writer = app.bot_data.writer, None
+    if writer is not None:
+        await asyncio.to_thread(writer.close)
+
+
 def _background(app: App, coroutine: Coroutine[Any, Any, Any]) -> None:
     # Plain tasks, cancelled by on_stop: post_init runs before the application counts as running.
     app.bot_data.background.append(asyncio.create_task(coroutine))
 
 
-async def _purge_daily(store: Store) -> None:
+async def _purge_daily(services: Services) -> None:
     """Retention: the store purges at start-up; a bot that runs for days purges once a day too."""
     while True:
         await asyncio.sleep(86400)
-        store.purge()
+        if services.writer is not None:
+            services.writer.submit("purge old rows", Store.purge)
 
 
 Builder = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
+
+
+async def _load_chat(app: App, update: Update) -> None:
+    """Before a chat's first update in this run: its dialogue state as the store kept it."""
+    chat = update.effective_chat
+    writer = app.bot_data.writer
+    if chat is None:
+        return
+    data = app.chat_data[chat.id]  # made on first use, as python-telegram-bot would
+    if data.loaded:
+        return
+    data.loaded = True
+    if writer is not None:
+        chat_id = chat.id
+        # Through the writer, so it reads after any save still queued; None if the store is failing.
+        text = await writer.call("read a chat's state", lambda store: store.chat_state(chat_id))
+        if text:
+            data.restore(text)
+    if data.saved is None:
+        data.saved = data.snapshot()
+
+
+async def _finish(app: App, update: Update, handled: Handled, ms: float) -> None:
+    """After an update: one log line (never the text), then the chat's new state and the inbox's done mark,
+    in one transaction, waited for (briefly) so the chat's next update starts from them."""
+    log.info("handled %s: %s %s in %.0f ms", kind_of(update), handled.kind, handled.entry or "-", ms)
+    services = app.bot_data
+    writer, chat = services.writer, update.effective_chat
+    if writer is not None:
+        update_id, chat_id, state = update.update_id, chat.id if chat else None, None
+        data = app.chat_data.get(chat_id) if chat_id is not None else None
+        if data is not None and (snapshot := data.snapshot()) != data.saved:
+            state = data.saved = snapshot
+        await writer.call("mark an update done", lambda store: store.inbox_done(update_id, chat_id, state))
+    if services.inbox is not None:
+        services.inbox.handled(update.update_id)
 
 
 def application_builder(settings: Settings, *, rate_limit: bool | None = None) -> Builder:
@@ -102,11 +157,18 @@ def application_builder(settings: Settings, *, rate_limit: bool | None = None) -
 def build_application(settings: Settings, dialogue: Dialogue | LiveDialogue, *, store: Store | None = None,
                       rate_limit: bool | None = None) -> App:
     defaults = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+    inbox, processor = InboxQueue(), ChatOrder()
     app: App = (application_builder(settings, rate_limit=rate_limit).defaults(defaults).context_types(CONTEXT_TYPES)
-                .post_init(on_startup).post_stop(on_stop).build())
+                .update_queue(inbox).concurrent_updates(processor)
+                .post_init(on_startup).post_stop(on_stop).post_shutdown(on_shutdown).build())
     services: Services = app.bot_data
     services.live = dialogue if isinstance(dialogue, LiveDialogue) else LiveDialogue(dialogue)
     services.store = store
+    services.inbox = inbox
+    if store is not None:
+        services.writer = inbox.writer = StoreWriter(store)
+    processor.before = lambda update: _load_chat(app, update)
+    processor.after = lambda update, handled, ms: _finish(app, update, handled, ms)
     services.admins = settings.admins
     services.reload_seconds = settings.kb_reload_seconds
     services.flood = FloodGuard(settings.flood_burst, settings.flood_per_seconds)

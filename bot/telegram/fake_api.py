@@ -32,9 +32,12 @@ class Call:
 
 @dataclass
 class Fault:
-    kind: str  # "429" | "500" | "502" | "hang" | "drop"
+    # "429" | "500" | "502" | "hang" | "drop"; "late": the call is performed (recorded) but its response hangs,
+    # as when Telegram sent a message and the answer was lost; "pass": no fault (to aim at a later call)
+    kind: str
     retry_after: int = 1
     hang_seconds: float = 30.0
+    chat_id: int | None = None  # only calls for this chat take the fault
 
 
 class FakeBotApi:
@@ -81,13 +84,15 @@ class FakeBotApi:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         method = request.match_info["method"]
         params = await self._params(request)
-        fault = self._take_fault(method)
-        if fault:
+        fault = self._take_fault(method, params)
+        if fault and fault.kind not in ("late", "pass"):
             return await self._fail(request, fault)
         handler = getattr(self, f"_m_{method}", None)
         result = await handler(params) if handler else True
         self.calls.append(Call(method, params, result=result))
         self._new_call.set()
+        if fault and fault.kind == "late":
+            await asyncio.sleep(fault.hang_seconds)
         return web.json_response({"ok": True, "result": result})
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
@@ -105,9 +110,12 @@ class FakeBotApi:
             params[key] = value
         return params
 
-    def _take_fault(self, method: str) -> Fault | None:
-        queue = self.faults.get(method)
-        return queue.pop(0) if queue else None
+    def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
+        queue = self.faults.get(method) or []
+        for i, fault in enumerate(queue):
+            if fault.chat_id is None or str(fault.chat_id) == str(params.get("chat_id")):
+                return queue.pop(i)
+        return None
 
     async def _fail(self, request: web.Request, fault: Fault) -> web.StreamResponse:
         if fault.kind == "429":
@@ -190,7 +198,8 @@ class FakeBotApi:
         if entities:
             message["entities"] = entities
         if reply_to_bot or reply_to:
-            message["reply_to_message"] = {"message_id": reply_to or 1, "date": int(time.time()), "chat": message["chat"],
+            message["reply_to_message"] = {"message_id": reply_to or 1, "date": int(time.time()),
+                                           "chat": message["chat"],
                                            "from": {"id": self.bot_id, "is_bot": True, "first_name": "Recert",
                                                     "username": self.username}, "text": "earlier"}
         return self.push({"message": message})

@@ -1,4 +1,7 @@
-"""Per-user flood control: a token bucket, so one user's burst cannot hold up everyone else's answers."""
+"""Per-user flood control: a token bucket, so one user's burst cannot hold up everyone else's answers.
+
+The bucket refills by the time the messages were sent (Telegram's date on each), so messages that waited
+in a queue while the bot was down are not taken for a burst; without a date, the time of handling counts."""
 
 from __future__ import annotations
 
@@ -24,18 +27,19 @@ class _Bucket:
 
 
 class FloodGuard:
-    def __init__(self, burst: int = 8, per_seconds: float = 10.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, burst: int = 8, per_seconds: float = 10.0, clock: Callable[[], float] = time.time):
         self.burst = burst
         self.rate = burst / per_seconds
         self.clock = clock
         self._buckets: dict[int, _Bucket] = {}
 
-    def check(self, user_id: int) -> Flood:
-        """OK to answer; WARN (the first message over the limit: send one slow-down notice); DROP the rest."""
-        now = self.clock()
+    def check(self, user_id: int, at: float | None = None) -> Flood:
+        """OK to answer; WARN (the first message over the limit: send one slow-down notice); DROP the rest.
+        `at`: when the message was sent (epoch seconds); the clock's now when not given."""
+        now = self.clock() if at is None else at
         bucket = self._buckets.pop(user_id, None) or _Bucket(float(self.burst), now)
-        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.at) * self.rate)
-        bucket.at = now
+        bucket.tokens = min(self.burst, bucket.tokens + max(0.0, now - bucket.at) * self.rate)
+        bucket.at = max(bucket.at, now)
         self._buckets[user_id] = bucket  # re-inserted last: the dict stays ordered by last use
         if len(self._buckets) > MAX_TRACKED:
             del self._buckets[next(iter(self._buckets))]

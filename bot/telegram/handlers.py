@@ -1,7 +1,11 @@
-"""Telegram handlers: each parses an update, asks the dialogue, renders and sends. No logic of their own."""
+"""Telegram handlers: each parses an update, asks the dialogue, renders and sends. No logic of their own.
+
+Answer first, record after: a handler sends, then hands what to record to the store's writer thread; it never
+waits on the store (see `bot.writer`)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -10,11 +14,12 @@ from telegram import CallbackQuery, ForceReply, InlineQueryResultArticle, InputT
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ContextTypes, ExtBot
 
-from bot import reports
+from bot import reports, state_codec
 from bot.contracts import Button, ChatState, Exchange, NoneOfThese, Reply, ReplyKind, Say, ShowEntry, ShowTopics, Vote
 from bot.render import render
 from bot.telegram.buttons import unpack
 from bot.telegram.flood import Flood, FloodGuard
+from bot.telegram.inbox import note
 from bot.telegram.render import html_chunks, keyboard, reply_messages, to_html
 from bot.telegram.retry import with_retry
 
@@ -22,6 +27,8 @@ if TYPE_CHECKING:
     from bot.dialogue import Dialogue
     from bot.live import LiveDialogue
     from bot.store import Store
+    from bot.telegram.inbox import InboxQueue
+    from bot.writer import StoreWriter
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +38,31 @@ ALL_TOPICS = "ALL"
 
 @dataclass
 class ChatData:
-    """What python-telegram-bot keeps per chat for us."""
+    """What python-telegram-bot keeps per chat for us; `snapshot` is what the store keeps, so a restart
+    (or a crash) resumes a guided check, a numbered offer or a feedback prompt where it was."""
 
     state: ChatState = field(default_factory=ChatState)
-    feedback_prompt: tuple[int, int] | None = None  # (prompt message id, feedback row id)
+    feedback_prompt: tuple[int, str] | None = None  # (prompt message id, the entry voted 👎)
+    loaded: bool = False  # read from the store already in this run
+    saved: str | None = None  # the snapshot last written to the store
+
+    def snapshot(self) -> str:
+        return json.dumps({"state": state_codec.encode(self.state), "feedback_prompt": self.feedback_prompt},
+                          ensure_ascii=False, separators=(",", ":"))
+
+    def restore(self, text: str) -> None:
+        try:
+            data = json.loads(text)
+            state = state_codec.decode(data["state"])
+            prompt = data.get("feedback_prompt")
+        except (ValueError, TypeError, KeyError):
+            state = None
+        if not isinstance(state, ChatState):
+            log.warning("a chat's stored state could not be read back: it starts afresh")
+            return
+        self.state = state
+        self.feedback_prompt = (int(prompt[0]), str(prompt[1])) if prompt else None
+        self.saved = text
 
 
 @dataclass
@@ -42,7 +70,9 @@ class Services:
     """The bot's shared parts, as `context.bot_data`. Filled in once when the application is built."""
 
     live: LiveDialogue | None = None
-    store: Store | None = None
+    store: Store | None = None  # read by the admin commands; every write goes through `writer`
+    writer: StoreWriter | None = None
+    inbox: InboxQueue | None = None
     admins: frozenset[int] = frozenset()
     reload_seconds: float = 2.0
     flood: FloodGuard = field(default_factory=FloodGuard)
@@ -67,11 +97,13 @@ def _chat(context: Context) -> ChatData:
 
 async def send_reply(message: Message, reply: Reply, context: Context, text: str = "") -> None:
     services = context.bot_data
-    if services.store is not None:
-        services.store.record(message.chat_id, Exchange.of("telegram", text, reply))
+    note(str(reply.kind), reply.entry)
     feedback = reply.entry if reply.kind == ReplyKind.ANSWER and services.store is not None else None
     for html, markup in reply_messages(reply, feedback_for=feedback):
         await _say(message, html, reply_markup=markup)
+    if services.writer is not None:
+        chat_id, exchange = message.chat_id, Exchange.of("telegram", text, reply)
+        services.writer.submit("record an exchange", lambda store: store.record(chat_id, exchange))
 
 
 async def _say(message: Message, html: str, **kwargs: Any) -> Message:
@@ -80,15 +112,20 @@ async def _say(message: Message, html: str, **kwargs: Any) -> Message:
 
 
 async def _say_template(message: Message, name: str, **kwargs: Any) -> Message:
+    note(name)
     return await _say(message, html_chunks(render(name))[0], **kwargs)
 
 
 async def flood_gate(update: Update, context: Context) -> None:
-    """Runs before every other handler: past a user's burst, one polite notice, then silence for a while."""
+    """Runs before every other handler: past a user's burst, one polite notice, then silence for a while.
+
+    Messages count at the time they were sent (their date), not when they are handled: a backlog queued
+    while the bot was down, or behind a slow send, is not a flood."""
     user = update.effective_user
     if user is None or update.inline_query is not None:
         return
-    verdict = context.bot_data.flood.check(user.id)
+    sent = update.message.date.timestamp() if update.message is not None and update.message.date else None
+    verdict = context.bot_data.flood.check(user.id, at=sent)
     if verdict == Flood.OK:
         return
     if verdict == Flood.WARN and update.effective_message is not None:
@@ -145,7 +182,8 @@ async def text_message(update: Update, context: Context) -> None:
     if update.effective_chat.type != ChatType.PRIVATE:
         mention = f"@{context.bot.username}"
         replied = message.reply_to_message
-        replied_to_bot = replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id
+        replied_to_bot = (replied is not None and replied.from_user is not None
+                          and replied.from_user.id == context.bot.id)
         if mention.lower() not in text.lower() and not replied_to_bot:
             return  # in groups, only what is addressed to the bot
         text = text.replace(mention, " ").strip()
@@ -192,16 +230,18 @@ async def button(update: Update, context: Context) -> None:
 
 
 async def _feedback(message: Message, context: Context, vote: Vote) -> None:
-    store = context.bot_data.store
-    if store is None or vote.entry not in _known_answers(context):
+    """One vote per chat per answer: pressing again (either thumb) changes the vote, it does not add one."""
+    writer = context.bot_data.writer
+    if writer is None or vote.entry not in _known_answers(context):
         await _say_template(message, "button_expired")
         return
-    feedback_id = store.record_feedback(message.chat_id, "telegram", vote.entry, 1 if vote.up else -1)
+    chat_id, entry, value = message.chat_id, vote.entry, 1 if vote.up else -1
+    writer.submit("record a vote", lambda store: store.record_feedback(chat_id, "telegram", entry, value))
     if vote.up:
         await _say_template(message, "feedback_thanks")
         return
     prompt = await _say_template(message, "feedback_ask", reply_markup=ForceReply(selective=True))
-    _chat(context).feedback_prompt = (prompt.message_id, feedback_id)
+    _chat(context).feedback_prompt = (prompt.message_id, entry)
 
 
 def _known_answers(context: Context) -> set[str]:
@@ -215,9 +255,11 @@ async def _feedback_comment(message: Message, context: Context) -> bool:
     prompt = chat.feedback_prompt
     if not prompt or not message.reply_to_message or message.reply_to_message.message_id != prompt[0]:
         return False
-    store = context.bot_data.store
-    if store is not None:
-        store.add_feedback_comment(prompt[1], message.text or "")
+    writer = context.bot_data.writer
+    if writer is not None:
+        chat_id, entry, comment = message.chat_id, prompt[1], message.text or ""
+        writer.submit("record a comment",
+                      lambda store: store.add_feedback_comment_for(chat_id, "telegram", entry, comment))
     chat.feedback_prompt = None
     await _say_template(message, "feedback_noted")
     return True
@@ -250,7 +292,8 @@ def _is_admin(update: Update, context: Context) -> bool:
 async def _show_topic(query: CallbackQuery, context: Context, group: str | None) -> None:
     kb = context.bot_data.dialogue.kb
     if group is None:
-        await with_retry(lambda: query.edit_message_text(to_html(render("topics")), reply_markup=_topic_keyboard(context)))
+        markup = _topic_keyboard(context)
+        await with_retry(lambda: query.edit_message_text(to_html(render("topics")), reply_markup=markup))
         return
     if group != ALL_TOPICS and group not in kb.credentials:
         return
