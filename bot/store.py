@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.contracts import Exchange
+from bot.reminder_store import SCHEMA as REMINDERS_SCHEMA
 
 DB_NAME = "recertbot.sqlite3"
 KEY_NAME = "hash.key"
@@ -41,6 +42,7 @@ MIGRATIONS = [
     CREATE INDEX picks_at ON picks(at);
     CREATE INDEX feedback_at ON feedback(at);
     """,
+    REMINDERS_SCHEMA,  # 2: deadline reminders (bot/reminder_store.py)
 ]
 TABLES = ("replies", "misses", "picks", "feedback")
 MAX_TEXT = 1000  # a miss is kept for curators to read, not as an archive of essays

@@ -14,7 +14,7 @@ import pytest
 from bot import reports
 from bot.contracts import Exchange
 from bot.dialogue import Conversation
-from bot.store import DB_NAME, Store
+from bot.store import DB_NAME, MIGRATIONS, Store
 from bot.terminal import chat
 from tests.conftest import ROOT
 
@@ -34,11 +34,11 @@ def rows(store, table):
 
 def test_schema_is_versioned_in_wal_mode_and_reopens(tmp_path):
     first = Store(tmp_path / DB_NAME, KEY)
-    assert first.version == 1
+    assert first.version == len(MIGRATIONS)
     assert first.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     first.close()
     again = Store(tmp_path / DB_NAME, KEY)
-    assert again.version == 1 and again.integrity() == "ok"
+    assert again.version == len(MIGRATIONS) and again.integrity() == "ok"
     again.close()
 
 
