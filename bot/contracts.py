@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -18,6 +19,7 @@ class ReplyKind(StrEnum):
     GREETING = "greeting"
     HELP = "help"
     THANKS = "thanks"
+    REMIND = "remind"
 
 
 # --- what a button does, whatever transport draws it -------------------------------------------------------
@@ -50,7 +52,25 @@ class ShowTopics:
     group: str | None = None  # None: the list of groups
 
 
-Action = ShowEntry | Say | NoneOfThese | Vote | ShowTopics
+# Deadline reminders (bot/remind_flow.py): yes/no to a proposed schedule, "I've recertified", "Stop reminders".
+@dataclass(frozen=True)
+class RemindConsent:
+    credential: str
+    given: date
+    yes: bool
+
+
+@dataclass(frozen=True)
+class Recertified:
+    credential: str
+
+
+@dataclass(frozen=True)
+class StopReminders:
+    pass
+
+
+Action = ShowEntry | Say | NoneOfThese | Vote | ShowTopics | RemindConsent | Recertified | StopReminders
 
 
 @dataclass(frozen=True)
@@ -101,8 +121,17 @@ class CheckState:
 
 
 @dataclass(frozen=True)
+class RemindState:
+    """A reminder sign-up in progress: the credential once known, and what is being asked."""
+
+    credential: str | None = None
+    asking: str = "credential"  # credential | date
+
+
+@dataclass(frozen=True)
 class ChatState:
     offered: tuple[str, ...] = ()  # entry ids last offered by number
     offered_for: str | None = None  # the question a clarify's offer answered, to learn from the pick
     check: CheckState | None = None  # an eligibility check waiting for the user's next number
     last_check: CheckState | None = None  # the last check given a verdict, for "and clinical 12?"
+    remind: RemindState | None = None  # a reminder sign-up waiting for the credential or the date

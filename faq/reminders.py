@@ -12,6 +12,7 @@ if it is before this (the next reminder, or the deadline it warns about)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -135,3 +136,33 @@ def _dates(d: Deadline, kind: Kind, day: date) -> dict[str, date]:
     if kind == Kind.ANNUAL_FEE:
         dates["fee_month"] = day
     return dates
+
+
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                       "dec"), 1)}
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DATE_PATTERNS = (
+    (re.compile(r"\b(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\b"), ("y", "m", "d")),  # 2027-05-31, 2022-03
+    (re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b"), ("m", "d", "y")),  # 5/31/2027 (US order)
+    (re.compile(r"\b(\d{1,2})/(\d{4})\b"), ("m", "y")),  # 03/2022
+    (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(\d{{4}})\b"), ("d", "mn", "y")),  # 31 May 2027
+    (re.compile(rf"\b{_MONTH}\s+(?:(\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(\d{{4}})\b"), ("mn", "d", "y")),  # May 31, 2027
+)
+
+
+def read_date(text: str) -> tuple[date, bool] | None:
+    """The first date in `text` and whether it named a day (False: a month only, given as its first day, so a
+    reminder built on it can only come early). `calc.InputError` for a date that does not exist."""
+    lowered = text.lower()
+    for pattern, order in _DATE_PATTERNS:
+        match = pattern.search(lowered)
+        if match is None:
+            continue
+        parts = dict(zip(order, match.groups()))
+        month = _MONTHS[parts["mn"][:3]] if "mn" in parts else int(parts["m"])
+        day = parts.get("d")
+        try:
+            return date(int(parts["y"]), month, int(day) if day else 1), day is not None
+        except ValueError:
+            raise calc.InputError("no_such_date", text=match.group(0)) from None
+    return None

@@ -26,7 +26,7 @@ from bot.dialogue import Dialogue
 from bot.live import LiveDialogue
 from bot.settings import Settings
 from bot.store import Store
-from bot.telegram import handlers
+from bot.telegram import handlers, reminders
 from bot.telegram.flood import FloodGuard
 from bot.telegram.handlers import CONTEXT_TYPES, App, Services
 
@@ -36,6 +36,9 @@ COMMANDS = [
     BotCommand("topics", "Browse questions by credential"),
     BotCommand("check", "Check your points or credits"),
     BotCommand("sources", "Where my answers come from"),
+    BotCommand("remind", "Reminders before your credential expires"),
+    BotCommand("reminders", "Your scheduled reminders"),
+    BotCommand("forget", "Delete everything kept about you"),
 ]
 # Updates are handled one at a time (measured: faster than concurrent_updates with a big pool here), so a
 # small pool covers the replies of one update plus the rate limiter's retries.
@@ -53,6 +56,8 @@ async def on_startup(app: App) -> None:
         _background(app, live.watch(services.reload_seconds))
     if services.store is not None:
         _background(app, _purge_daily(services.store))
+    if services.reminders is not None:
+        _background(app, reminders.run(app))  # at start, also sends what fell due while the bot was down
 
 
 async def on_stop(app: App) -> None:
@@ -109,6 +114,7 @@ def build_application(settings: Settings, dialogue: Dialogue | LiveDialogue, *, 
     services.admins = settings.admins
     services.reload_seconds = settings.kb_reload_seconds
     services.flood = FloodGuard(settings.flood_burst, settings.flood_per_seconds)
+    reminders.install(app, settings.reminder_key.get_secret_value() if settings.reminder_key else None)
     add_handlers(app)
     return app
 
@@ -123,10 +129,14 @@ def add_handlers(app: App) -> None:
     app.add_handler(CommandHandler("check", handlers.check))
     app.add_handler(CommandHandler("stats", handlers.admin_stats))
     app.add_handler(CommandHandler("misses", handlers.admin_misses))
+    app.add_handler(CommandHandler("remind", reminders.remind))
+    app.add_handler(CommandHandler("reminders", reminders.list_reminders))
+    app.add_handler(CommandHandler("forget", reminders.forget_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.text_message))
     app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                                    handlers.non_text))
+    app.add_handler(CallbackQueryHandler(reminders.button, pattern=reminders.CALLBACK_PATTERN))  # before the general one
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(InlineQueryHandler(handlers.inline_query))
     app.add_error_handler(handlers.on_error)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.dialogue import Dialogue
     from bot.live import LiveDialogue
     from bot.store import Store
+    from bot.telegram.reminders import ReminderService
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class Services:
     reload_seconds: float = 2.0
     flood: FloodGuard = field(default_factory=FloodGuard)
     background: list[Any] = field(default_factory=list)
+    reminders: ReminderService | None = None  # deadline reminders (bot/telegram/reminders.py); None: off
 
     @property
     def dialogue(self) -> Dialogue:
