@@ -46,8 +46,11 @@ class ReminderService:
         self.clock = clock
         self.scheduler: Scheduler | None = None
 
+    def now(self) -> datetime:
+        return self.clock()  # looked up each time, so tests can move the clock of a running bot
+
     def subscribe(self, chat_id: int, credential: str, given: date, live: LiveDialogue) -> tuple[Reminder, ...]:
-        now = self.clock()
+        now = self.now()
         deadline = rem.deadline(credential, given, now.date(), live.current.kb.rules)
         reminders = rem.schedule(deadline, now)
         self.reminders.subscribe(chat_id, credential, deadline.given, reminders, now)
@@ -55,9 +58,9 @@ class ReminderService:
 
     def start(self, bot: Bot, live: LiveDialogue, *, rate: float | None = None) -> Scheduler:
         async def send(chat_id: int, reminder: Reminder) -> Delivery:
-            return await send_reminder(bot, live, chat_id, reminder, self.clock().date())
+            return await send_reminder(bot, live, chat_id, reminder, self.now().date())
 
-        self.scheduler = Scheduler(self.reminders, send, clock=self.clock, rate=rate or RATE)
+        self.scheduler = Scheduler(self.reminders, send, clock=self.now, rate=rate or RATE)
         return self.scheduler
 
 
@@ -151,7 +154,7 @@ async def button(update: Update, context: Context) -> None:
                     await _say(message, "button_expired")
                     return
                 await _say(message, "remind_saved" if reminders else "remind_none", kb=kb, reminders=reminders,
-                           d=rem.deadline(credential, given, service.clock().date(), kb.rules), today=service.clock().date())
+                           d=rem.deadline(credential, given, service.now().date(), kb.rules), today=service.now().date())
         case Recertified(credential):
             reply, chat.state = services.dialogue.remind.ask_new_date(credential, chat.state)
             for html, markup in reply_messages(reply):
