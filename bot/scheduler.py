@@ -26,6 +26,7 @@ from faq.reminders import Reminder
 log = logging.getLogger(__name__)
 
 RATE = 25.0  # messages a second: below Telegram's 30, leaving room for the bot's replies
+MIN_RETRY = 1.0  # seconds before a reminder Telegram refused is tried again
 POLL_SECONDS = 30.0  # how often to look for due reminders at the most (reminders are due by the day)
 
 
@@ -69,8 +70,9 @@ class Scheduler:
     async def tick(self) -> int:
         """Sends everything due now; how many reminders it tried."""
         tried = 0
+        started = self.clock()  # what falls due later (a retry too) waits for the next pass
         while True:
-            claimed = self.reminders.claim(self.clock(), self.batch)
+            claimed = self.reminders.claim(started, self.batch)
             if not claimed:
                 return tried
             tasks = []
@@ -105,7 +107,7 @@ class Scheduler:
             case Result.BLOCKED:
                 self.reminders.blocked(c)
             case Result.RETRY:
-                self.reminders.retry(c, self.clock() + timedelta(seconds=delivery.retry_after))
+                self.reminders.retry(c, self.clock() + timedelta(seconds=max(delivery.retry_after, MIN_RETRY)))
             case Result.UNKNOWN:
                 self.reminders.unknown(c)
 
