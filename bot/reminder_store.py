@@ -53,7 +53,8 @@ SCHEMA = """
     CREATE INDEX reminders_chat ON reminders(chat);
 """
 LEASE_SECONDS = 120.0  # longer than a batch takes to send at the paced rate
-OPEN = ("pending", "claimed", "sending")
+_OPEN_ROWS = ("SELECT 1 FROM reminders r WHERE r.chat = reminder_chats.chat "
+              "AND r.state IN ('pending', 'claimed', 'sending')")
 
 
 class ReminderKeyError(ValueError):
@@ -161,8 +162,11 @@ class ReminderStore:
                        "WHERE state = 'claimed' AND lease_until < ?", (t,))
             lost = db.execute("UPDATE reminders SET state = 'unknown', lease_until = NULL "
                               "WHERE state = 'sending' AND lease_until < ?", (t,)).rowcount
-            db.execute("UPDATE reminders SET state = 'skipped' WHERE state = 'pending' AND due <= ? AND useful_until <= ?",
-                       (t, t))
+            skipped = db.execute("UPDATE reminders SET state = 'skipped' WHERE state = 'pending' AND due <= ? "
+                                 "AND useful_until <= ?", (t, t)).rowcount
+            if skipped or lost:  # schedules that ended while the bot was down: nothing left to send them
+                db.execute(f"DELETE FROM reminder_chats WHERE NOT EXISTS ({_OPEN_ROWS})")
+                db.execute("DELETE FROM reminders WHERE chat NOT IN (SELECT chat FROM reminder_chats)")
             rows = db.execute("SELECT r.id, r.chat, c.secret, r.kind, r.due, r.useful_until, r.payload "
                               "FROM reminders r JOIN reminder_chats c ON c.chat = r.chat "
                               "WHERE r.state = 'pending' AND r.due <= ? ORDER BY r.due, r.id LIMIT ?", (t, limit)).fetchall()

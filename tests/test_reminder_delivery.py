@@ -265,3 +265,12 @@ async def test_forget_leaves_nothing_in_any_table(db, kb):
     for table in chat_tables(store):
         assert store.db.execute(f"SELECT COUNT(*) FROM {table} WHERE chat = ?", (mine,)).fetchone()[0] == 0
     assert reminders.subscription(6002) is not None  # others keep theirs
+
+
+async def test_a_schedule_that_ended_while_the_bot_was_down_leaves_nothing(db, kb):
+    reminders, outbox = open_store(db), Outbox()
+    schedule = sign_up(reminders, kb)
+    clock = Clock(schedule[-1].useful_until + timedelta(days=1))
+    assert await scheduler(reminders, outbox, clock).tick() == 0 and outbox.sent == []
+    assert reminders.db.execute("SELECT COUNT(*) FROM reminders").fetchone()[0] == 0
+    assert reminders.subscription(CHAT) is None

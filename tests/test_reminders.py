@@ -174,3 +174,9 @@ def test_recertified_asks_the_new_date(talk):
 def test_schedule_dates_are_whole_days_at_the_send_time(kb):
     for r in rem.schedule(rem.deadline("CMA", date(2022, 3, 1), TODAY, kb.rules), NOW):
         assert r.due.timetz() == rem.SEND_AT and r.due - NOW > timedelta(0)
+
+
+def test_last_week_of_the_ce_window_is_too_soon_but_still_open(kb, matcher):
+    talk = Conversation(Dialogue(kb, matcher, today=lambda: date(2027, 6, 25)))
+    reply = talk.say("/remind cma 2022-03")
+    assert "stays open only until 29 June 2027" in reply.text and not reply.buttons
