@@ -9,7 +9,7 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import e2e, growth, matching
+from bench import e2e, growth, matching, reminders
 from bot.dialogue import Dialogue
 from bot.evaluate import load_cases
 
@@ -43,6 +43,9 @@ def machine() -> dict:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["reminders"]:  # `python -m bench reminders`: the reminder delivery benchmark alone
+        return reminders.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--eval", type=Path, action="append",
                         help="eval file(s); default: the shared public eval if present, and the project's own")

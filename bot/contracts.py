@@ -19,6 +19,7 @@ class ReplyKind(StrEnum):
     GREETING = "greeting"
     HELP = "help"
     THANKS = "thanks"
+    REMIND = "remind"
 
 
 # --- what a button does, whatever transport draws it -------------------------------------------------------
@@ -51,7 +52,25 @@ class ShowTopics:
     group: str | None = None  # None: the list of groups
 
 
-Action = ShowEntry | Say | NoneOfThese | Vote | ShowTopics
+# Deadline reminders (bot/remind_flow.py): yes/no to a proposed schedule, "I've recertified", "Stop reminders".
+@dataclass(frozen=True)
+class RemindConsent:
+    credential: str
+    given: date
+    yes: bool
+
+
+@dataclass(frozen=True)
+class Recertified:
+    credential: str
+
+
+@dataclass(frozen=True)
+class StopReminders:
+    pass
+
+
+Action = ShowEntry | Say | NoneOfThese | Vote | ShowTopics | RemindConsent | Recertified | StopReminders
 
 
 @dataclass(frozen=True)
@@ -115,6 +134,14 @@ class CheckState:
 
 
 @dataclass(frozen=True)
+class RemindState:
+    """A reminder sign-up in progress: the credential once known, and what is being asked."""
+
+    credential: str | None = None
+    asking: str = "credential"  # credential | date
+
+
+@dataclass(frozen=True)
 class ChatState:
     offered: tuple[str, ...] = ()  # entry ids last offered by number
     offered_for: str | None = None  # the question a clarify's offer answered, to learn from the pick
@@ -122,3 +149,4 @@ class ChatState:
     last_check: CheckState | None = None  # the last check given a verdict, for "and clinical 12?"
     language: str = "auto"  # what the chat chose with /idioma or /language: "es", "en", or "auto" (per message)
     last_language: str | None = None  # the language of the last reply: the prior for the next message
+    remind: RemindState | None = None  # a reminder sign-up waiting for the credential or the date

@@ -14,6 +14,7 @@ from datetime import date
 from bot import check_flow
 from bot.check_flow import Asked, Cancelled, Checked, Invalid, Outcome, Problem
 from bot.contracts import Action, Button, ChatState, CheckState, CheckSummary, NoneOfThese, Reply, ReplyKind, Say, ShowEntry
+from bot.remind_flow import RemindStage
 from bot.render import pick_sources, render
 from faq import calculator as calc
 from faq import segment
@@ -62,8 +63,10 @@ class Dialogue:
         self.voices.update({lang: Dialogue(tkb, today=today) for lang, tkb in self.kb.translations.items()})
         # An entry's answer never changes for this knowledge base: rendered once, here.
         self._answers = {e.id: render("answer", self.kb, entry=e) for e in self.kb.entries.values()}
-        # Order matters: a running check takes its answers before anything else reads the message.
-        self.stages: tuple[Stage, ...] = (self._check_command, self._pending_check, self._empty, self._pick,
+        self.remind = RemindStage(self.kb, self.today, self._credentials_in)  # deadline reminders (bot/remind_flow.py)
+        # Order matters: a reminder sign-up or a running check takes its answers before anything else reads the
+        # message.
+        self.stages: tuple[Stage, ...] = (self.remind, self._check_command, self._pending_check, self._empty, self._pick,
                                           self._small_talk, self._other_body, self._personal, self._faq)
 
     def respond(self, text: str, state: ChatState, hint: str | None = None) -> Said:

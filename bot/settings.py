@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     http_timeout: float = Field(default=10.0, gt=0)  # seconds to wait for the Bot API on one request
     flood_burst: int = Field(default=8, ge=1)  # messages one user may send at once...
     flood_per_seconds: float = Field(default=10.0, gt=0)  # ...and again after this many seconds
+    reminder_key: SecretStr | None = None  # Fernet key(s) encrypting the chat ids reminders go to; unset: no reminders
 
     @property
     def admins(self) -> frozenset[int]:
@@ -45,7 +46,8 @@ class Settings(BaseSettings):
         key = self.store_hash_key.get_secret_value() if self.store_hash_key else None
         return Store.open(self.data_dir, key, self.retention_days)
 
-    @field_validator("telegram_bot_token", "webhook_secret", "webhook_url", "store_hash_key", mode="before")
+    @field_validator("telegram_bot_token", "webhook_secret", "webhook_url", "store_hash_key", "reminder_key",
+                     mode="before")
     @classmethod
     def _blank_is_none(cls, v):
         return None if isinstance(v, str) and not v.strip() else v

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.contracts import Exchange
+from bot.reminder_store import SCHEMA as REMINDERS_SCHEMA
 
 DB_NAME = "recertbot.sqlite3"
 KEY_NAME = "hash.key"
@@ -57,6 +58,7 @@ MIGRATIONS = [
     DELETE FROM feedback WHERE id NOT IN (SELECT MAX(id) FROM feedback GROUP BY chat, source, entry);
     CREATE UNIQUE INDEX feedback_one_vote ON feedback(chat, source, entry);
     """,
+    REMINDERS_SCHEMA,  # 3: deadline reminders (bot/reminder_store.py)
 ]
 TABLES = ("replies", "misses", "picks", "feedback", "chats")
 INBOX_KEEP_DAYS = 2  # Telegram re-delivers an update for at most a day: a handled id is remembered this long

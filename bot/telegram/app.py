@@ -28,7 +28,7 @@ from bot.dialogue import Dialogue
 from bot.live import LiveDialogue
 from bot.settings import Settings
 from bot.store import Store
-from bot.telegram import handlers
+from bot.telegram import handlers, reminders
 from bot.telegram.flood import FloodGuard
 from bot.telegram.handlers import CONTEXT_TYPES, App, Services
 from bot.telegram.inbox import ChatOrder, Handled, InboxQueue, kind_of
@@ -43,6 +43,9 @@ COMMANDS = [
     BotCommand("check", "Check your points or credits"),
     BotCommand("sources", "Where my answers come from"),
     BotCommand("language", "Reply language: en, es (español) or auto"),
+    BotCommand("remind", "Reminders before your credential expires"),
+    BotCommand("reminders", "Your scheduled reminders"),
+    BotCommand("forget", "Delete everything kept about you"),
 ]
 # Chats are answered side by side (ChatOrder, up to CHATS_AT_ONCE): enough connections that a chat waiting
 # on a slow send does not leave the others queueing for a connection.
@@ -65,6 +68,8 @@ async def on_startup(app: App) -> None:
         _background(app, live.watch(services.reload_seconds))
     if services.store is not None:
         _background(app, _purge_daily(services))
+    if services.reminders is not None:
+        _background(app, reminders.run(app))  # at start, also sends what fell due while the bot was down
 
 
 async def on_stop(app: App) -> None:
@@ -172,6 +177,7 @@ def build_application(settings: Settings, dialogue: Dialogue | LiveDialogue, *, 
     services.admins = settings.admins
     services.reload_seconds = settings.kb_reload_seconds
     services.flood = FloodGuard(settings.flood_burst, settings.flood_per_seconds)
+    reminders.install(app, settings.reminder_key.get_secret_value() if settings.reminder_key else None)
     add_handlers(app)
     return app
 
@@ -186,10 +192,14 @@ def add_handlers(app: App) -> None:
     app.add_handler(CommandHandler(["check", "idioma", "language"], handlers.dialogue_command))
     app.add_handler(CommandHandler("stats", handlers.admin_stats))
     app.add_handler(CommandHandler("misses", handlers.admin_misses))
+    app.add_handler(CommandHandler("remind", reminders.remind))
+    app.add_handler(CommandHandler("reminders", reminders.list_reminders))
+    app.add_handler(CommandHandler("forget", reminders.forget_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.text_message))
     app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                                    handlers.non_text))
+    app.add_handler(CallbackQueryHandler(reminders.button, pattern=reminders.CALLBACK_PATTERN))  # before the general one
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(InlineQueryHandler(handlers.inline_query))
     app.add_error_handler(handlers.on_error)

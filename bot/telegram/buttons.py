@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
-from bot.contracts import Action, NoneOfThese, Say, ShowEntry, ShowTopics, Vote
+from datetime import date
+
+from bot.contracts import Action, NoneOfThese, Recertified, RemindConsent, Say, ShowEntry, ShowTopics, StopReminders, Vote
 
 MAX_CALLBACK_DATA = 64  # bytes
 
@@ -22,6 +24,12 @@ def pack(action: Action) -> str | None:
             data = f"fb:{'+' if up else '-'}:{entry}"
         case ShowTopics(group):
             data = f"t:{group or ''}"
+        case RemindConsent(credential, given, yes):
+            data = f"rm:{'y' if yes else 'n'}:{credential}:{given.isoformat()}"
+        case Recertified(credential):
+            data = f"rm:r:{credential}"
+        case StopReminders():
+            data = "rm:s"
     return data if len(data.encode()) <= MAX_CALLBACK_DATA else None
 
 
@@ -39,4 +47,21 @@ def unpack(data: str) -> Action | None:
             return Vote(entry, sign == "+") if sign in ("+", "-") and entry else None
         case "t":
             return ShowTopics(rest or None)
+        case "rm":
+            return _reminder_action(rest)
+    return None
+
+
+def _reminder_action(rest: str) -> Action | None:
+    what, _, args = rest.partition(":")
+    match what, args.split(":"):
+        case ("y" | "n"), [credential, given] if credential:
+            try:
+                return RemindConsent(credential, date.fromisoformat(given), what == "y")
+            except ValueError:
+                return None
+        case "r", [credential] if credential:
+            return Recertified(credential)
+        case "s", [""]:
+            return StopReminders()
     return None

@@ -49,6 +49,7 @@ class FakeBotApi:
         self.updates: list[dict] = []
         self.faults: dict[str, list[Fault]] = {}
         self.webhook: dict[str, Any] | None = None
+        self.blocked: set[int] = set()  # chats that blocked the bot: sendMessage to them answers 403
         self.confirmed = 0  # updates below this id were acknowledged by an offset and are gone, as in Telegram
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -87,6 +88,9 @@ class FakeBotApi:
         fault = self._take_fault(method, params)
         if fault and fault.kind not in ("late", "pass"):
             return await self._fail(request, fault)
+        if method == "sendMessage" and params.get("chat_id") in self.blocked:
+            return web.json_response({"ok": False, "error_code": 403,
+                                      "description": "Forbidden: bot was blocked by the user"}, status=403)
         handler = getattr(self, f"_m_{method}", None)
         result = await handler(params) if handler else True
         self.calls.append(Call(method, params, result=result))

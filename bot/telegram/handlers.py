@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from bot.live import LiveDialogue
     from bot.store import Store
     from bot.telegram.inbox import InboxQueue
+    from bot.telegram.reminders import ReminderService
     from bot.writer import StoreWriter
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class Services:
     reload_seconds: float = 2.0
     flood: FloodGuard = field(default_factory=FloodGuard)
     background: list[Any] = field(default_factory=list)
+    reminders: ReminderService | None = None  # deadline reminders (bot/telegram/reminders.py); None: off
 
     @property
     def dialogue(self) -> Dialogue:
