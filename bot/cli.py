@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from typing import TYPE_CHECKING
 
@@ -66,7 +67,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     from bot.live import LiveDialogue
 
-    log_setup.configure(settings.log_level, token)
+    log_setup.configure(settings.log_level, token, log_bodies=settings.log_update_bodies)
+    if warning := log_setup.bodies_warning(settings.log_level, settings.log_update_bodies):
+        logging.getLogger("recertbot").warning(warning)
     store = settings.open_store()
     app = build_application(settings, LiveDialogue(_dialogue(settings), settings.kb_dir), store=store)
     try:

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     kb_dir: Path = Field(default=KB_DIR, validation_alias="RECERTBOT_KB_DIR")
     log_level: str = "INFO"
+    log_update_bodies: bool = False  # at DEBUG, let python-telegram-bot log each update's and answer's content
     admin_chat_ids: str = ""  # comma-separated Telegram chat ids allowed /stats and /misses
     store_hash_key: SecretStr | None = None  # key for hashing chat ids; generated into DATA_DIR when unset
     retention_days: int = Field(default=180, ge=1, le=3650)

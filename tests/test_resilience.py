@@ -2,6 +2,7 @@
 restart in the middle of a conversation, a re-delivered webhook update, a backlog, and its files."""
 
 import asyncio
+import io
 import logging
 import os
 import sqlite3
@@ -12,14 +13,14 @@ from datetime import date
 import httpx
 import pytest
 
-from bot import state_codec
+from bot import log_setup, state_codec
 from bot.contracts import ChatState, CheckState
 from bot.dialogue import Dialogue
 from bot.store import DB_NAME, KEY_NAME, Store
 from bot.telegram.app import build_application, on_shutdown, on_startup
 from bot.telegram.fake_api import Fault
 from faq.calculator import Expiry
-from tests.telegram_harness import USER, serve, settings_for, stop
+from tests.telegram_harness import TOKEN, USER, serve, settings_for, stop
 from tests.test_telegram_run import free_port, update_json
 
 KEY = b"k" * 32
@@ -233,3 +234,26 @@ def test_the_data_folder_database_and_key_are_private_from_creation(tmp_path):
     assert modes[DB_NAME] == modes[KEY_NAME] == 0o600
     assert all(mode == 0o600 for mode in modes.values()), modes
     assert {DB_NAME, KEY_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm"} <= set(modes)
+
+
+# --- logs ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("log_bodies", [False, True])
+async def test_debug_logs_keep_what_users_wrote_out_unless_asked(api, kb, matcher, log_bodies):
+    buffer = io.StringIO()
+    log_setup.configure("DEBUG", TOKEN, stream=buffer, log_bodies=log_bodies)
+    chat = 987654321
+    app = await serve(api, Dialogue(kb, matcher))
+    try:
+        api.text(chat, "zebra quagga how many ceus for my cma")
+        await api.wait_for("sendMessage", chat_id=chat)
+        await api.wait_until_consumed()
+    finally:
+        await stop(app)
+        logging.getLogger().handlers.clear()
+    text = buffer.getvalue()
+    assert "Processing update" in text and "handled message: answer cma-ce-total in" in text  # the lines stay
+    assert ("quagga" in text) == log_bodies and (str(chat) in text) == log_bodies
+    assert ("60 recertification points" in text) == log_bodies  # nor the answers
+    assert TOKEN not in text
+    assert (log_setup.bodies_warning("DEBUG", log_bodies) is not None) == log_bodies

@@ -88,6 +88,7 @@ async def test_recertbot_run_answers_and_stops_cleanly_on_sigint(api, tmp_path):
     assert proc.returncode == 0, output.decode()
     assert TOKEN not in output.decode()
     assert TOKEN.split(":")[1] not in output.decode()
+    assert "recert my cma" not in output.decode() and "60 recertification points" not in output.decode()  # at DEBUG
 
 
 async def test_a_rejected_token_gives_one_clear_line_without_the_token(tmp_path):
