@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import CallbackQuery, ForceReply, InlineQueryResultArticle, InputTextMessageContent, Message, Update
 from telegram.constants import ChatType, ParseMode
+from telegram.error import TimedOut
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ContextTypes, ExtBot
 
 from bot import reports, state_codec
@@ -326,6 +327,8 @@ async def inline_query(update: Update, context: Context) -> None:
 
 async def on_error(update: object, context: Context) -> None:
     log.error("handling an update failed: %s", context.error, exc_info=context.error)
+    if isinstance(context.error, TimedOut):
+        return  # the answer may well have arrived (only Telegram's response was lost): no "went wrong" after it
     if isinstance(update, Update) and update.effective_chat:
         chat_id = update.effective_chat.id
         try:
