@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -61,19 +62,26 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"recertbot: {problem}. Put it in .env (see .env.example).", file=sys.stderr)
         return 2
     token = settings.telegram_bot_token.get_secret_value().strip()
-    if settings.webhook_url and settings.webhook_secret is None:
-        print("recertbot: WEBHOOK_URL is set but WEBHOOK_SECRET is not: without it anyone could post updates.",
-              file=sys.stderr)
+    if problem := settings.webhook_problem():
+        print(f"recertbot: {problem}.", file=sys.stderr)
         return 2
     from bot.live import LiveDialogue
+    from bot.store import DB_NAME
 
     log_setup.configure(settings.log_level, token, log_bodies=settings.log_update_bodies)
+    log = logging.getLogger("recertbot")
     if warning := log_setup.bodies_warning(settings.log_level, settings.log_update_bodies):
-        logging.getLogger("recertbot").warning(warning)
+        log.warning(warning)
+    dialogue = _dialogue(settings)
     store = settings.open_store()
-    app = build_application(settings, LiveDialogue(_dialogue(settings), settings.kb_dir), store=store)
+    app = build_application(settings, LiveDialogue(dialogue, settings.kb_dir), store=store)
+    mode = f"webhook at {settings.webhook_url}" if settings.webhook_url else "long polling"
+    env_file = settings.env_file_used
+    log.info("recertbot starting: %s; %d entries from %s; settings from %s; data folder %s; store %s",
+             mode, len(dialogue.kb.entries), settings.kb_dir, env_file or "the environment only", settings.data_dir,
+             settings.data_dir / DB_NAME)
     try:
-        if settings.webhook_url:
+        if settings.webhook_url and settings.webhook_secret is not None:
             from urllib.parse import urlparse
 
             app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
@@ -209,7 +217,8 @@ def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
     kb = dialogue.kb
     pairs = confusable_pairs(dialogue.matcher)
     for p in pairs:
-        print(f"confusable: {p.entry!r} phrasing {p.phrasing!r} scores {p.own_score} there and {p.other_score} for {p.other!r}")
+        print(f"confusable: {p.entry!r} phrasing {p.phrasing!r} scores {p.own_score} there "
+              f"and {p.other_score} for {p.other!r}")
     print(f"{len(kb.entries)} entries, {sum(len(e.phrasings) for e in kb.entries.values())} phrasings, "
           f"{len(pairs)} confusable pairs")
     return 1 if pairs else 0
@@ -271,6 +280,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `recertbot ask ... | head`: the reader has gone; nothing more to print and nothing to complain about
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
