@@ -82,12 +82,15 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
              settings.data_dir / DB_NAME)
     try:
         if settings.webhook_url and settings.webhook_secret is not None:
+            import asyncio
             from urllib.parse import urlparse
 
-            app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
-                            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-                            secret_token=settings.webhook_secret.get_secret_value(),
-                            webhook_url=settings.webhook_url, allowed_updates=allowed_updates())
+            from bot.telegram import webhook
+
+            asyncio.run(webhook.serve(app, listen=settings.webhook_listen, port=settings.webhook_port,
+                                      url_path=urlparse(settings.webhook_url).path,
+                                      secret=settings.webhook_secret.get_secret_value(),
+                                      webhook_url=settings.webhook_url, allowed_updates=allowed_updates()))
         else:
             app.run_polling(allowed_updates=allowed_updates())
     except InvalidToken:

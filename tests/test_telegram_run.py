@@ -217,3 +217,36 @@ async def test_another_instance_polling_is_named_in_the_log_not_a_traceback(api,
             await stop(app)
     [line] = [r for r in caplog.records if "409" in r.getMessage()]
     assert "another instance is polling" in line.getMessage() and line.exc_info is None
+
+
+async def test_our_webhook_refuses_what_is_not_an_update_and_oversized_bodies(api, kb, matcher):
+    from bot.telegram import webhook
+
+    port = free_port()
+    app = build_application(settings_for(api), Dialogue(kb, matcher))
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret_"}
+    async with app:
+        await app.start()
+        http = webhook.server(app, "hook", "s3cret_")
+        http.listen(port, address="127.0.0.1")
+        url = f"http://127.0.0.1:{port}/hook"
+        try:
+            async with httpx.AsyncClient(trust_env=False) as client:
+                not_json = await client.post(url, content=b"{not json", headers=headers)
+                not_update = await client.post(url, json={"hello": "world"}, headers=headers)
+                wrong = await client.post(url, json=update_json(1, "how many ceus for cma"),
+                                          headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
+                try:
+                    big = (await client.post(url, content=b" " * (webhook.MAX_BODY + 1), headers=headers)).status_code
+                except httpx.HTTPError:
+                    big = "closed"  # refused before the body was read
+                ok = await client.post(url, json=update_json(2, "how often do i renew my ccma"), headers=headers)
+            assert not_json.status_code == 400 and not_update.status_code == 400
+            assert wrong.status_code == 403 and big in (400, 413, "closed") and ok.status_code == 200
+            [sent] = await api.wait_for("sendMessage", chat_id=USER)
+            assert "every 2 years" in sent.params["text"]
+            await asyncio.sleep(0.3)
+            assert len(api.calls_to("sendMessage")) == 1
+        finally:
+            http.stop()
+            await app.stop()
