@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -61,24 +63,35 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"recertbot: {problem}. Put it in .env (see .env.example).", file=sys.stderr)
         return 2
     token = settings.telegram_bot_token.get_secret_value().strip()
-    secret = settings.webhook_secret
-    if settings.webhook_url and secret is None:
-        print("recertbot: WEBHOOK_URL is set but WEBHOOK_SECRET is not: without it anyone could post updates.",
-              file=sys.stderr)
+    if problem := settings.webhook_problem():
+        print(f"recertbot: {problem}.", file=sys.stderr)
         return 2
     from bot.live import LiveDialogue
+    from bot.store import DB_NAME
 
-    log_setup.configure(settings.log_level, token)
+    log_setup.configure(settings.log_level, token, log_bodies=settings.log_update_bodies)
+    log = logging.getLogger("recertbot")
+    if warning := log_setup.bodies_warning(settings.log_level, settings.log_update_bodies):
+        log.warning(warning)
+    dialogue = _dialogue(settings)
     store = settings.open_store()
-    app = build_application(settings, LiveDialogue(_dialogue(settings), settings.kb_dir), store=store)
+    app = build_application(settings, LiveDialogue(dialogue, settings.kb_dir), store=store)
+    mode = f"webhook at {settings.webhook_url}" if settings.webhook_url else "long polling"
+    env_file = settings.env_file_used
+    log.info("recertbot starting: %s; %d entries from %s; settings from %s; data folder %s; store %s",
+             mode, len(dialogue.kb.entries), settings.kb_dir, env_file or "the environment only", settings.data_dir,
+             settings.data_dir / DB_NAME)
     try:
-        if settings.webhook_url:
+        if settings.webhook_url and settings.webhook_secret is not None:
+            import asyncio
             from urllib.parse import urlparse
 
-            app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
-                            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-                            secret_token=secret.get_secret_value() if secret else None,
-                            webhook_url=settings.webhook_url, allowed_updates=allowed_updates())
+            from bot.telegram import webhook
+
+            asyncio.run(webhook.serve(app, listen=settings.webhook_listen, port=settings.webhook_port,
+                                      url_path=urlparse(settings.webhook_url).path,
+                                      secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else "",
+                                      webhook_url=settings.webhook_url, allowed_updates=allowed_updates()))
         else:
             app.run_polling(allowed_updates=allowed_updates())
     except InvalidToken:
@@ -209,7 +222,8 @@ def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
     kb = dialogue.kb
     pairs = confusable_pairs(dialogue.matcher)
     for p in pairs:
-        print(f"confusable: {p.entry!r} phrasing {p.phrasing!r} scores {p.own_score} there and {p.other_score} for {p.other!r}")
+        print(f"confusable: {p.entry!r} phrasing {p.phrasing!r} scores {p.own_score} there "
+              f"and {p.other_score} for {p.other!r}")
     print(f"{len(kb.entries)} entries, {sum(len(e.phrasings) for e in kb.entries.values())} phrasings, "
           f"{len(pairs)} confusable pairs")
     untranslated = _translation_problems() + [
@@ -283,6 +297,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `recertbot ask ... | head`: the reader has gone; nothing more to print and nothing to complain about
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from faq.turn import MAX_INPUT_CHARS, Turn
 
 RELATED = 3
 SUGGESTIONS_LOGGED = 3
+MENU_NUMBERS = 9  # a bare number up to this, outside the offer, is a mistyped pick (larger ones may be points)
 
 # Small talk is recognised on the whole (folded) message, so "hi, how many ceus" is still a question.
 _GREETING = re.compile(r"^(hi+|hello|hey+|hiya|yo|good (morning|afternoon|evening)|start|hola+|buenas|"
@@ -157,6 +158,9 @@ class Dialogue:
             picked = self.answer_entry(state.offered[int(turn.folded) - 1], state)
             if picked:
                 return picked
+        if state.offered and turn.folded.isdigit() and int(turn.folded) <= MENU_NUMBERS:
+            # "5" after three suggestions: a slip, not a new question; the offer stays
+            return Reply(ReplyKind.CLARIFY, render("pick_range", count=len(state.offered))), state
         return _without_offer(state)
 
     def _small_talk(self, turn: Turn, state: ChatState) -> Said | None:

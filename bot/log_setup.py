@@ -1,8 +1,12 @@
-"""Logging that never shows the bot token."""
+"""Logging that never shows the bot token, and (unless LOG_UPDATE_BODIES is set) no update's content.
+
+At DEBUG, python-telegram-bot logs every update it receives and every call it makes with its parameters
+(names, chat ids, the message text, the answer). `HideBodies` keeps the line and replaces those arguments."""
 
 from __future__ import annotations
 
 import logging
+import re
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -29,9 +33,35 @@ class RedactFilter(logging.Filter):
         return True
 
 
-def configure(level: str = "INFO", secret: str | None = None, stream=None) -> None:
+HIDDEN = "[content hidden: LOG_UPDATE_BODIES=false]"
+_HARMLESS = re.compile(r"^[\w.:/`-]{0,64}$")  # method names, ids and the like: kept
+
+
+class HideBodies(logging.Filter):
+    """In python-telegram-bot's own lines, every argument but a number or a short name is replaced."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("telegram") or not record.args:
+            return True
+        args = record.args if isinstance(record.args, tuple) else (record.args,)
+        record.args = tuple(a if isinstance(a, int | float) or (isinstance(a, str) and _HARMLESS.match(a))
+                            else HIDDEN for a in args)
+        return True
+
+
+def bodies_warning(level: str, log_bodies: bool) -> str | None:
+    """The start-up warning when the log will hold what users wrote."""
+    if logging.getLevelName(level.upper()) == logging.DEBUG and log_bodies:
+        return ("LOG_LEVEL=DEBUG with LOG_UPDATE_BODIES=true: every update (names, chat ids, message text) and "
+                "every answer is written to the log")
+    return None
+
+
+def configure(level: str = "INFO", secret: str | None = None, stream=None, *, log_bodies: bool = False) -> None:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter(FORMAT))
+    if not log_bodies:
+        handler.addFilter(HideBodies())  # before the redaction, which folds the arguments into the message
     if secret:
         handler.addFilter(RedactFilter(secret))
     root = logging.getLogger()

@@ -1,9 +1,13 @@
-"""Settings from the environment and `.env` (every one is listed, with a comment, in .env.example)."""
+"""Settings from the environment and `.env` (every one is listed, with a comment, in .env.example).
+
+`.env` is read from the current folder; paths in the settings (DATA_DIR, RECERTBOT_KB_DIR) are made absolute
+at once, so what the bot uses does not depend on where it later runs from, and the start-up line names them."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +16,10 @@ from faq.kb import DATA_DIR as KB_DIR
 
 # BotFather tokens look like 123456789:AA...; checked so a typo fails at start-up with a clear line.
 TOKEN_RE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,}$")
+# Telegram's rule for a webhook's secret_token: 1-256 characters, A-Z a-z 0-9 _ -
+SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+OFFICIAL_API = "https://api.telegram.org/"
+ENV_FILE = ".env"
 
 
 class Settings(BaseSettings):
@@ -23,9 +31,10 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
-    data_dir: Path = Path("data")
-    kb_dir: Path = Field(default=KB_DIR, validation_alias="RECERTBOT_KB_DIR")
+    data_dir: Path = Field(default=Path("data"), validate_default=True)
+    kb_dir: Path = Field(default=KB_DIR, validation_alias="RECERTBOT_KB_DIR", validate_default=True)
     log_level: str = "INFO"
+    log_update_bodies: bool = False  # at DEBUG, let python-telegram-bot log each update's and answer's content
     admin_chat_ids: str = ""  # comma-separated Telegram chat ids allowed /stats and /misses
     store_hash_key: SecretStr | None = None  # key for hashing chat ids; generated into DATA_DIR when unset
     retention_days: int = Field(default=180, ge=1, le=3650)
@@ -45,6 +54,34 @@ class Settings(BaseSettings):
 
         key = self.store_hash_key.get_secret_value() if self.store_hash_key else None
         return Store.open(self.data_dir, key, self.retention_days)
+
+    @field_validator("data_dir", "kb_dir")
+    @classmethod
+    def _absolute(cls, v: Path) -> Path:
+        return v.expanduser().resolve()
+
+    @property
+    def env_file_used(self) -> Path | None:
+        """The `.env` that was read, if there was one (None when built with `_env_file=None`, as tests do)."""
+        path = Path(ENV_FILE).resolve()
+        return path if path.is_file() else None
+
+    def webhook_problem(self) -> str | None:
+        """Why the webhook settings cannot work, checked at start rather than found out from Telegram."""
+        if not self.webhook_url:
+            return None
+        if self.webhook_secret is None:
+            return "WEBHOOK_URL is set but WEBHOOK_SECRET is not: without it anyone could post updates"
+        if not SECRET_RE.match(self.webhook_secret.get_secret_value()):
+            return "WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and - (1 to 256 of them), as Telegram requires"
+        url = urlparse(self.webhook_url)
+        # Telegram calls only https webhooks; a local Bot API server (TELEGRAM_BASE_URL) may call http ones.
+        local_api = not self.telegram_base_url.startswith(OFFICIAL_API)
+        if url.scheme != "https" and not (url.scheme == "http" and local_api):
+            return f"WEBHOOK_URL must be an https:// address Telegram can reach (got {url.scheme or 'no'} scheme)"
+        if not url.hostname:
+            return "WEBHOOK_URL has no host name"
+        return None
 
     @field_validator("telegram_bot_token", "webhook_secret", "webhook_url", "store_hash_key", "reminder_key",
                      mode="before")

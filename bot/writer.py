@@ -33,6 +33,11 @@ DEGRADED_FOR = 30.0  # after a failure or a slow write, awaited writes are not a
 _STOP = object()
 
 
+def _forget(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 class StoreWriter:
     """Owns a second connection to the store and a thread that runs the writes on it."""
 
@@ -68,9 +73,11 @@ class StoreWriter:
         future = self.submit(what, call)
         if future is None or self.degraded:
             return None
+        waited = asyncio.wrap_future(future)
         try:
-            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), wait)
+            return await asyncio.wait_for(asyncio.shield(waited), wait)
         except TimeoutError:
+            waited.add_done_callback(_forget)  # its failure, if any, is logged by the thread
             self._degraded_until = self.clock() + DEGRADED_FOR
             self._problem("slow", f"the store took more than {wait:.0f}s to {what}; answering without waiting "
                                   f"for it for {DEGRADED_FOR:.0f}s", level=logging.WARNING)

@@ -8,6 +8,7 @@ from bot.live import LiveDialogue
 from bot.settings import Settings
 from bot.telegram.app import allowed_updates, build_application, on_shutdown, on_startup, on_stop
 from bot.telegram.fake_api import FakeBotApi
+from bot.telegram.handlers import polling_error
 
 TOKEN = "123456789:AAHfakeTOKENforTESTSonly_abcdefghijk"
 USER = 5001
@@ -22,7 +23,8 @@ async def serve(api: FakeBotApi, dialogue: Dialogue | LiveDialogue, *, store=Non
     await app.initialize()
     await on_startup(app)
     await app.start()
-    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=allowed_updates())
+    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=allowed_updates(),
+                                    error_callback=polling_error)
     return app
 
 

@@ -33,7 +33,8 @@ def test_a_number_without_an_offer_is_just_a_question(dialogue):
 def test_an_out_of_range_number_does_not_pick(dialogue):
     chat = Conversation(dialogue)
     chat.say("how do i renew")
-    assert chat.say("9").kind == "decline"
+    reply = chat.say("9")
+    assert reply.entry is None and "Pick a number from 1 to 3" in reply.text  # no pick, and the offer stays
 
 
 def test_related_questions_can_be_picked_by_number(dialogue):

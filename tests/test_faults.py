@@ -126,3 +126,18 @@ async def test_sigterm_mid_burst_then_restart_loses_nothing_and_repeats_nothing(
         await asyncio.wait_for(proc.communicate(), 60)
     assert sorted(answered(api)) == sorted(asked)
     assert first_run > 0  # the first run answered some before stopping; the restart did the rest
+
+
+async def test_a_send_whose_response_is_lost_is_repeated_at_most_once(api, kb, matcher):
+    # Telegram performs each send, but the responses of the first three never come back (time-outs).
+    api.inject("sendMessage", *[Fault("late", hang_seconds=3)] * 3)
+    app = await serving(api, kb, matcher)
+    try:
+        api.text(6400, "/check rma 7")
+        await api.wait_for("sendMessage", 1, chat_id=6400, timeout=30)
+        await asyncio.sleep(4)
+        sent = api.calls_to("sendMessage", chat_id=6400)
+        assert len(sent) == 2  # the answer and, at most, one copy of it; no "went wrong" after them
+        assert all(ANSWER.search(c.params["text"]) for c in sent)
+    finally:
+        await stop(app)

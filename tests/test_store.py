@@ -205,3 +205,49 @@ def test_sigkill_mid_burst_keeps_every_committed_row(tmp_path):
     assert {f"row {i}" for i in committed} <= stored
     s.close()
     assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_the_inbox_keeps_an_update_until_done_and_knows_a_redelivery(tmp_path):
+    now = [1_000_000_000.0]
+    s = Store(tmp_path / DB_NAME, KEY, clock=lambda: now[0])
+    assert s.inbox_add(7, '{"update_id": 7}') == "new"
+    assert s.inbox_add(7, '{"update_id": 7}') == "pending"
+    s.inbox_done(7, 42, '{"state": {}}')
+    assert s.inbox_add(7, '{"update_id": 7}') == "done"
+    assert s.db.execute("SELECT body FROM inbox WHERE update_id = 7").fetchone() == (None,)  # content gone
+    assert s.chat_state(42) == '{"state": {}}'
+    now[0] += 3 * 86400
+    s.purge()
+    assert s.inbox_add(7, '{"update_id": 7}') == "new"  # long past any re-delivery: forgotten
+    s.close()
+
+
+def test_an_update_being_handled_at_three_crashes_is_set_aside(store):
+    store.inbox_add(1, "{}")
+    store.inbox_add(2, "{}")
+    store.inbox_done(2)
+    for _ in range(3):
+        assert store.inbox_pending() == [(1, "{}")]
+    assert store.inbox_pending() == []
+
+
+def test_one_vote_per_chat_per_answer_and_a_changed_vote_drops_its_comment(store):
+    first = store.record_feedback(1, "telegram", "nha-ce", -1)
+    store.add_feedback_comment_for(1, "telegram", "nha-ce", "wrong credential")
+    assert store.record_feedback(1, "telegram", "nha-ce", -1) == first
+    assert rows(store, "feedback")[0][4:] == ("nha-ce", -1, "wrong credential")
+    store.record_feedback(1, "telegram", "nha-ce", 1)
+    store.record_feedback(2, "telegram", "nha-ce", 1)
+    assert [r[4:] for r in rows(store, "feedback")] == [("nha-ce", 1, None), ("nha-ce", 1, None)]
+
+
+def test_the_migration_keeps_the_latest_of_duplicate_votes(tmp_path):
+    db = sqlite3.connect(tmp_path / DB_NAME)
+    db.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+    for vote in (1, 1, -1):
+        db.execute("INSERT INTO feedback (at, chat, source, entry, vote) VALUES (0, 'c', 'telegram', 'e', ?)", (vote,))
+    db.commit()
+    db.close()
+    s = Store(tmp_path / DB_NAME, KEY, clock=lambda: 1.0)
+    assert [r[5] for r in rows(s, "feedback")] == [-1]
+    s.close()

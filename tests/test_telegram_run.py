@@ -1,6 +1,7 @@
 """Serving Telegram: the webhook, and `recertbot run` as a new user would start it."""
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -13,7 +14,7 @@ import pytest
 from bot.dialogue import Dialogue
 from bot.settings import Settings
 from bot.telegram.app import build_application
-from bot.telegram.fake_api import FakeBotApi
+from bot.telegram.fake_api import FakeBotApi, Fault
 from tests.telegram_harness import TOKEN, USER, settings_for
 
 
@@ -88,6 +89,7 @@ async def test_recertbot_run_answers_and_stops_cleanly_on_sigint(api, tmp_path):
     assert proc.returncode == 0, output.decode()
     assert TOKEN not in output.decode()
     assert TOKEN.split(":")[1] not in output.decode()
+    assert "recert my cma" not in output.decode() and "60 recertification points" not in output.decode()  # at DEBUG
 
 
 async def test_a_rejected_token_gives_one_clear_line_without_the_token(tmp_path):
@@ -163,3 +165,88 @@ async def test_a_webhook_without_a_secret_is_refused(tmp_path):
     proc = await run_bot(env, tmp_path)
     output, _ = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 2 and "WEBHOOK_SECRET is not" in output.decode()
+
+
+@pytest.mark.parametrize("secret, url, message", [
+    ("has spaces!", "https://example.org/hook", "WEBHOOK_SECRET may only use"),
+    ("fine_secret", "http://example.org/hook", "WEBHOOK_URL must be an https:// address"),
+])
+async def test_webhook_settings_telegram_would_refuse_stop_the_start(tmp_path, secret, url, message):
+    env = {**bot_env("https://api.telegram.org/bot"), "WEBHOOK_URL": url, "WEBHOOK_SECRET": secret}
+    proc = await run_bot(env, tmp_path)
+    output, _ = await asyncio.wait_for(proc.communicate(), 60)
+    lines = output.decode().strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1 and message in lines[0]
+
+
+async def test_the_start_up_line_names_mode_entries_and_where_things_are(api, tmp_path):
+    (tmp_path / ".env").write_text("DATA_DIR=state\n")
+    env = {**bot_env(api.base_url), "LOG_LEVEL": "INFO"}
+    api.inject("getUpdates", Fault("409"))  # and another instance polling at first: said as such
+    proc = await run_bot(env, tmp_path)
+    try:
+        await api.wait_for("setMyCommands", timeout=30)
+        api.text(USER, "how many ceus do i need to recert my cma")
+        await api.wait_for("sendMessage", chat_id=USER, timeout=30)
+        await asyncio.sleep(0.3)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(proc.communicate(), 30)
+    text = output.decode()
+    [start] = [line for line in text.splitlines() if "recertbot starting" in line]
+    assert "INFO" in start and "long polling" in start and "entries" in start
+    assert f"settings from {tmp_path.resolve() / '.env'}" in start
+    assert f"data folder {tmp_path.resolve() / 'state'}" in start and "recertbot.sqlite3" in start
+    assert (tmp_path / "state" / "recertbot.sqlite3").exists()
+    [handled] = [line for line in text.splitlines() if "handled message" in line]
+    assert "answer cma-ce-total in" in handled and "ms" in handled and "recert" not in handled
+    assert "another instance is polling" in text and "Traceback" not in text
+
+
+async def test_another_instance_polling_is_named_in_the_log_not_a_traceback(api, kb, matcher, caplog):
+    from bot.dialogue import Dialogue
+    from tests.telegram_harness import serve, stop
+
+    api.inject("getUpdates", Fault("409"))
+    with caplog.at_level(logging.WARNING):
+        app = await serve(api, Dialogue(kb, matcher))
+        try:
+            api.text(USER, "how often do i renew my ccma")
+            await api.wait_for("sendMessage", chat_id=USER, timeout=30)
+        finally:
+            await stop(app)
+    [line] = [r for r in caplog.records if "409" in r.getMessage()]
+    assert "another instance is polling" in line.getMessage() and line.exc_info is None
+
+
+async def test_our_webhook_refuses_what_is_not_an_update_and_oversized_bodies(api, kb, matcher):
+    from bot.telegram import webhook
+
+    port = free_port()
+    app = build_application(settings_for(api), Dialogue(kb, matcher))
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret_"}
+    async with app:
+        await app.start()
+        http = webhook.server(app, "hook", "s3cret_")
+        http.listen(port, address="127.0.0.1")
+        url = f"http://127.0.0.1:{port}/hook"
+        try:
+            async with httpx.AsyncClient(trust_env=False) as client:
+                not_json = await client.post(url, content=b"{not json", headers=headers)
+                not_update = await client.post(url, json={"hello": "world"}, headers=headers)
+                wrong = await client.post(url, json=update_json(1, "how many ceus for cma"),
+                                          headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
+                try:
+                    big = (await client.post(url, content=b" " * (webhook.MAX_BODY + 1), headers=headers)).status_code
+                except httpx.HTTPError:
+                    big = "closed"  # refused before the body was read
+                ok = await client.post(url, json=update_json(2, "how often do i renew my ccma"), headers=headers)
+            assert not_json.status_code == 400 and not_update.status_code == 400
+            assert wrong.status_code == 403 and big in (400, 413, "closed") and ok.status_code == 200
+            [sent] = await api.wait_for("sendMessage", chat_id=USER)
+            assert "every 2 years" in sent.params["text"]
+            await asyncio.sleep(0.3)
+            assert len(api.calls_to("sendMessage")) == 1
+        finally:
+            http.stop()
+            await app.stop()

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sqlite3
 from collections.abc import Coroutine
 from typing import Any
 
@@ -57,7 +58,13 @@ async def on_startup(app: App) -> None:
     services = app.bot_data
     if services.store is not None and services.inbox is not None:
         # Before polling starts (and before the webhook is set): what a previous run kept but did not finish.
-        replayed = await services.inbox.replay(services.store.inbox_pending(), app.bot)
+        try:
+            pending = services.store.inbox_pending()
+        except sqlite3.Error as exc:
+            log.error("the inbox could not be read (%s): updates kept by the previous run wait for the next start",
+                      exc)
+            pending = []
+        replayed = await services.inbox.replay(pending, app.bot)
         if replayed:
             log.info("%d updates kept from the previous run are handled first", replayed)
     live = services.live

@@ -32,7 +32,7 @@ class Call:
 
 @dataclass
 class Fault:
-    # "429" | "500" | "502" | "hang" | "drop"; "late": the call is performed (recorded) but its response hangs,
+    # "409" | "429" | "500" | "502" | "hang" | "drop"; "late": the call is performed (recorded) but its response hangs,
     # as when Telegram sent a message and the answer was lost; "pass": no fault (to aim at a later call)
     kind: str
     retry_after: int = 1
@@ -125,6 +125,10 @@ class FakeBotApi:
         if fault.kind == "429":
             return web.json_response({"ok": False, "error_code": 429, "description": "Too Many Requests",
                                       "parameters": {"retry_after": fault.retry_after}}, status=429)
+        if fault.kind == "409":
+            return web.json_response({"ok": False, "error_code": 409, "description": "Conflict: terminated by other "
+                                      "getUpdates request; make sure that only one bot instance is running"},
+                                     status=409)
         if fault.kind in ("500", "502"):
             return web.json_response({"ok": False, "error_code": int(fault.kind), "description": "Bad Gateway"},
                                      status=int(fault.kind))

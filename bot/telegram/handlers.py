@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import CallbackQuery, ForceReply, InlineQueryResultArticle, InputTextMessageContent, Message, Update
 from telegram.constants import ChatType, ParseMode
+from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ContextTypes, ExtBot
 
 from bot import reports, state_codec
@@ -330,10 +331,28 @@ async def inline_query(update: Update, context: Context) -> None:
 
 
 async def on_error(update: object, context: Context) -> None:
+    if update is None and isinstance(context.error, TelegramError):
+        polling_error(context.error)  # run_polling hands getUpdates failures to the error handlers
+        return
     log.error("handling an update failed: %s", context.error, exc_info=context.error)
+    if isinstance(context.error, TimedOut):
+        return  # the answer may well have arrived (only Telegram's response was lost): no "went wrong" after it
     if isinstance(update, Update) and update.effective_chat:
         chat_id = update.effective_chat.id
         try:
             await with_retry(lambda: context.bot.send_message(chat_id, to_html(render("went_wrong"))))
         except Exception:  # the error may be that Telegram is unreachable: nothing more to do here
             log.warning("could not tell the user about the error")
+
+
+def polling_error(exc: TelegramError) -> None:
+    """A failed getUpdates, said as what it is (python-telegram-bot retries it with a growing pause)."""
+    if isinstance(exc, Conflict):
+        log.error("Telegram refused getUpdates (409 Conflict): another instance is polling with this token, or "
+                  "a webhook is set. Stop the other one; retrying meanwhile.")
+    elif isinstance(exc, InvalidToken | Forbidden):
+        log.error("Telegram refused getUpdates: %s; check TELEGRAM_BOT_TOKEN", exc)
+    elif isinstance(exc, RetryAfter):
+        log.warning("Telegram asked to wait before the next getUpdates: %s", exc)
+    else:
+        log.warning("getUpdates failed (%s: %s); retrying", type(exc).__name__, exc)
