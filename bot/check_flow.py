@@ -115,7 +115,8 @@ _HYPOTHETICAL = re.compile(r"\bif\s+(?:a|ur|your|you|someone|they)\b|\bheard\s+(
                            r"\bif\s+they\b|\bhow\s+many\s+hours\s+is\s+\d|\bhow\s+many\s+(?:recert\s+points|"
                            r"ccp\s+points\s+does)\b|\basking\s+for\b")
 _NOT_A_CHECK = re.compile(r"\bgraduated\b.*\b(?:never\s+(?:took|tested|taken)|sit\s+for|take\s+the)\b|"
-                          r"\bfinishing\s+my\s+(?:ma\s+)?program\b|\b(?:retest|retake|taking\s+the\s+exam)\b")
+                          r"\bfinishing\s+my\s+(?:ma\s+)?program\b|\b(?:retest|retake|(?:taking|take|sit\s+for)\s+the\s+(?:\w+\s+)?exam|"
+                          r"by\s+exam)\b")
 _CLAUSE = re.compile(r"\s*(?:[.;!?]+|,|\band\b|\bbut\b|\bplus\b|\+)\s*")
 AMOUNT_KEYS = frozenset({"total", "aama", "non_aama", "admin", "clinical", "general", "hours", "college", "cpr",
                          "from"})
@@ -175,9 +176,11 @@ def _state_for(credential: str | None, text: str, today: date, own_message: bool
         numbers.expiry or numbers.expiry_year))
     dated = "bad_date" in values or numbers.certified is not None or (numbers.certified_year is not None and numbers.personal)
     late = (numbers.other_ago or past) and numbers.asks_late
+    # "my cma expires in 3 weeks": when to act, and what it takes (not an exam question: that is the FAQ's)
+    ahead = own and numbers.expiry_past is False and bool(numbers.expires_in or numbers.expiry)
     asks_have = numbers.asks_have and (numbers.needs_given or numbers.time_known) and own
     if not (amounts and (numbers.personal or own or numbers.time_known or dated)) and not (own and (past or dated or late)) \
-            and not asks_have and not (own and numbers.conflict and numbers.time_known):
+            and not asks_have and not (own and numbers.conflict and numbers.time_known) and not ahead:
         return None
     if credential is None and (amounts & {"aama", "non_aama", "admin", "clinical", "general", "college", "cpr"}
                                or numbers.certified or past and credential is None and not amounts):
@@ -392,6 +395,8 @@ def _has(state: CheckState, slot: str) -> bool:
         return any(k in state.values for k in ("admin", "clinical", "general"))
     if slot == "credits":
         return "credits" in state.values or "hours" in state.values
+    if slot in ("total", "aama") and ("college" in state.values or "cpr" in state.values):
+        return True  # college credits and CPR cards are points of a known kind (CMA-CE-NONAAMA, CMA-CPR)
     return slot in state.values
 
 

@@ -281,6 +281,8 @@ def check_cma(
             cats["clinical"] = given["clinical"] = cats["clinical"] + cpr_points
     have: dict[str, Any] = {"total": total, "aama": aama, **cats, "expired": when.expired, "when": when,
                             "certified_year": when.certified_year,
+                            "cycle_ended": bool(when.certified_year and
+                                                when.certified_year + cma["cycle_years"] < today.year),
                             "college_points": college_points, "cpr_points": cpr_points}
     facts = (["CMA-CYCLE"] if dates else []) + ["CMA-CE-EXPIRED"]
     if college_points or "before_period" in notes:

@@ -181,6 +181,7 @@ _LAST_CYCLE = re.compile(r"\blast\s+(?:cycle|time|period|renewal)\b[^.?!;]*?(?=\
 _LAST_CYCLE_BEFORE = re.compile(r"\d+\s*(?:points?|pts|ceus?|credits?|hours?)?\s+(?:last\s+(?:cycle|time|period))")
 _CARRY = re.compile(r"(?:\bextra\s+\d+|\d+\s+extra|\d+\s*(?:points?|pts|credits?)?\s+(?:carry|roll))[^.?!;,]*"
                     r"|\(\s*\d+\s+extra\s*\)")
+_RATE = re.compile(r"\b(?:counts?\s+(?:as|for)|worth|equals?|=)\s+\d+")
 _THOUGHT = re.compile(r"\bthought\s+(?:that\s+|it\s+)?(?:was|were|is|meant)\s+(?:my\s+|the\s+)?\d+[^.?!;,]*")
 _RECERT_WITH = re.compile(r"recertified\s+[a-z0-9/ ]{0,20}?\s+with\s+\d+\s*(?:points?|pts|ceus?)?")
 _EMPLOYMENT = re.compile(r"\d+\s*(?:points?|pts)?\s+(?:for|from)\s+(?:working|employment|work\b|my\s+job\s+hours)"
@@ -278,6 +279,9 @@ def _times(text: str, found: Numbers, today: date) -> None:
                 found.expiry_past = False
         elif ago:
             found.other_ago = True
+            if re.match(r"[^.?!;]{0,30}\bpassed\s+(?:the\s+|my\s+)?(?:cma|ccma|rma|ncma|exam)\w*(?:\s+exam)?\s+right\s+after",
+                        text[m.end():]):
+                found.certified_ago = (amount, unit)  # "graduated 2 years ago, passed the cma right after"
     if re.search(r"\b\d+\s+more\s+months?\b", text) and found.expires_in is None and re.search(r"not\s+expired", text):
         m2 = re.search(r"\b(\d+)\s+more\s+(months?)\b", text)
         if m2:
@@ -390,7 +394,7 @@ _SEP = r"\s*(?:[:=]\s*|-\s*|is\s+|are\s+)?(?:" + _U + r"\s*)?(?:in\s+|of\s+)?"
 def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
     """The amounts in one part of a message, and the field its first amount went to."""
     spans: list[tuple[int, int]] = []
-    for pattern in (_NEED, _NEED_AFTER, _LAST_CYCLE, _LAST_CYCLE_BEFORE, _CARRY, _RECERT_WITH, _THOUGHT):
+    for pattern in (_NEED, _NEED_AFTER, _LAST_CYCLE, _LAST_CYCLE_BEFORE, _CARRY, _RECERT_WITH, _THOUGHT, _RATE):
         for m in pattern.finditer(text):
             if pattern in (_NEED, _NEED_AFTER) and re.search(r"\d", m.group(0)) and \
                     not re.search(r"\d+\s+more\b", m.group(0)):
@@ -506,6 +510,10 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
         values["no_aama"] = 1
     if re.search(r"\b(?:some|a\s+few|a\s+bunch\s+of)\s+(?:non[\s-]*aama|other|outside)", masked):
         found.vague_extra = True
+    bare = re.search(r"\bhave\s+(\d+)\b(?!\s*(?:points?|pts|ceus?|credits?|hours?|aama|non|other))", masked)
+    if "college" not in values and "total" in values and bare and float(bare.group(1)) == values["total"] \
+            and re.search(r"college\s+credits?", masked) and values["total"] <= 10:
+        values["college"] = values.pop("total")  # "a college credit is 15, right? i have 2": 2 credits
     if before_period:
         values["before_period"] = float(before_period.group(1))
     if excluded:

@@ -61,7 +61,6 @@ def test_the_table_is_big_enough():
     assert len(CASES) >= 150
 
 
-@pytest.mark.xfail(reason="issue 11: the mechanism is being fixed", strict=False)
 @pytest.mark.parametrize("case", CASES, ids=[c["q"][:60] for c in CASES])
 def test_message(talk, case):
     reply = talk.reply(case["q"])
