@@ -104,14 +104,15 @@ def parse_command(args: str, detect_credentials: Callable[[str], frozenset[str]]
             raise CheckInputError("credential_first")
         if len(positional) > len(slots):
             raise CheckInputError("too_many_numbers", credential=credential, slots=slots)
-        for slot, number in zip(slots, positional):
+        for slot, number in zip(slots, positional, strict=False):
             values.setdefault(slot, number)
     # "/check" or "/check cma" asks everything; numbers given mean "check now"
     return _normalised(CheckState(credential, values, guided=not values))
 
 
 _OWN = re.compile(r"\b(my|mine|i|i'?m|im|i'?ve|our|me)\b|^\s*\d")
-_HYPOTHETICAL = re.compile(r"\bif\s+(?:a|ur|your|you|someone|they)\b|\bheard\s+(?:that|if|it|u|you|ur)\b|\bwhat\s+happens\b|\bcan\s+a\b|"
+_HYPOTHETICAL = re.compile(r"\bif\s+(?:a|ur|your|you|someone|they)\b|\bheard\s+(?:that|if|it|u|you|ur)\b|"
+                           r"\bwhat\s+happens\b|\bcan\s+a\b|"
                            r"\bif\s+they\b|\bhow\s+many\s+hours\s+is\s+\d|\bhow\s+many\s+(?:recert\s+points|"
                            r"ccp\s+points\s+does)\b|\basking\s+for\b")
 _NOT_A_CHECK = re.compile(r"\bgraduated\b.*\b(?:never\s+(?:took|tested|taken)|sit\s+for|take\s+the)\b|"
@@ -164,7 +165,7 @@ def _segments(text: str, detect: Callable[[str], frozenset[str]]) -> dict[str, s
 
 def _state_for(credential: str | None, text: str, today: date, own_message: bool = False) -> CheckState | None:
     numbers = extract(text, is_prepared=True, today=today)
-    values: dict[str, Any] = {k: v for k, v in numbers.values.items()}
+    values: dict[str, Any] = dict(numbers.values)
     amounts = AMOUNT_KEYS & values.keys()
     own = own_message or (bool(_OWN.search(text)) and not _HYPOTHETICAL.search(text))
     if _NOT_A_CHECK.search(text) and not amounts:
@@ -174,16 +175,18 @@ def _state_for(credential: str | None, text: str, today: date, own_message: bool
     # "expired" with no when is a check only with the user's amounts ("can I ... if my credential is expired?" is not)
     past = numbers.expired is not None or numbers.lapsed or (numbers.expiry_past is True and bool(
         numbers.expiry or numbers.expiry_year))
-    dated = "bad_date" in values or numbers.certified is not None or (numbers.certified_year is not None and numbers.personal)
+    dated = "bad_date" in values or numbers.certified is not None or (
+        numbers.certified_year is not None and numbers.personal)
     late = (numbers.other_ago or past) and numbers.asks_late
     # "my cma expires in 3 weeks": when to act, and what it takes (not an exam question: that is the FAQ's)
     ahead = own and numbers.expiry_past is False and bool(numbers.expires_in or numbers.expiry)
     asks_have = numbers.asks_have and (numbers.needs_given or numbers.time_known) and own
-    if not (amounts and (numbers.personal or own or numbers.time_known or dated)) and not (own and (past or dated or late)) \
+    if not (amounts and (numbers.personal or own or numbers.time_known or dated)) \
+            and not (own and (past or dated or late)) \
             and not asks_have and not (own and numbers.conflict and numbers.time_known) and not ahead:
         return None
     if credential is None and (amounts & {"aama", "non_aama", "admin", "clinical", "general", "college", "cpr"}
-                               or numbers.certified or past and credential is None and not amounts):
+                               or numbers.certified or (past and credential is None and not amounts)):
         credential = "CMA"
     if credential is None and re.search(r"\bccp\b", text):
         credential = "RMA"
@@ -268,9 +271,8 @@ def _normalised(state: CheckState) -> CheckState:
             values["non_aama"] = values.get("non_aama", 0) + values.pop("from")
         elif state.credential is not None:
             values["total"] = values.get("total", 0) + values.pop("from")
-    if not cma:
-        if "total" not in values and ("aama" in values or "non_aama" in values):
-            values["total"] = values.pop("aama", 0) + values.pop("non_aama", 0)
+    if not cma and "total" not in values and ("aama" in values or "non_aama" in values):
+        values["total"] = values.pop("aama", 0) + values.pop("non_aama", 0)
     if "before_period" in values:
         earlier = values.pop("before_period")  # earned before the current period: does not count
         for key in ("aama", "total"):
@@ -467,7 +469,7 @@ def _categories_answer(state: CheckState, turn: Turn) -> CheckState | None:
     if named:
         return _with(state, **named)
     if len(bare) == 3:
-        return _with(state, **dict(zip(("admin", "clinical", "general"), bare)))
+        return _with(state, **dict(zip(("admin", "clinical", "general"), bare, strict=True)))
     return None
 
 
@@ -509,9 +511,9 @@ def summary(outcome: Outcome) -> CheckSummary | None:
     """The outcome in plain values (status, shortfalls, expiry), as the reply states it."""
     match outcome:
         case Checked(verdict, state):
+            until = verdict.dates.current_until if verdict.dates else None
             return CheckSummary(verdict.credential, str(verdict.status), dict(verdict.missing),
-                                _standing_word(verdict.standing), verdict.dates.current_until if verdict.dates else None,
-                                verdict.ask)
+                                _standing_word(verdict.standing), until, verdict.ask)
         case Asked(state, _):
             when = state.values.get("when")
             standing = "unknown"

@@ -13,7 +13,18 @@ from datetime import date
 
 from bot import check_flow
 from bot.check_flow import Asked, Cancelled, Checked, Invalid, Outcome, Problem
-from bot.contracts import Action, Button, ChatState, CheckState, CheckSummary, NoneOfThese, Reply, ReplyKind, Say, ShowEntry
+from bot.contracts import (
+    Action,
+    Button,
+    ChatState,
+    CheckState,
+    CheckSummary,
+    NoneOfThese,
+    Reply,
+    ReplyKind,
+    Say,
+    ShowEntry,
+)
 from bot.render import pick_sources, render
 from faq import calculator as calc
 from faq.checks import CHECKS
@@ -204,7 +215,7 @@ class Dialogue:
                 questions = tuple(e.question for e in options)
                 reply = Reply(ReplyKind.CLARIFY, render("clarify", questions=questions), score=score,
                               suggestions=questions, guesses=guesses,
-                              buttons=_entry_buttons(options) + (Button("None of these", NoneOfThese()),))
+                              buttons=(*_entry_buttons(options), Button("None of these", NoneOfThese())))
                 return reply, replace(state, offered=tuple(e.id for e in options), offered_for=text)
             case Declined(_, pointer):
                 reply = Reply(ReplyKind.DECLINE, render("decline", entry=pointer),

@@ -199,7 +199,7 @@ def cma_standing(when: When, dates: CmaDates | None, today: date, rules: Rules) 
         limit = limit_months if e.unit == "months" else limit_days
         if e.amount > limit or (e.over and e.amount >= limit):
             return Standing.PAST_WINDOW, False
-        return Standing.IN_WINDOW, e.unit == "months" and e.amount == limit_months or e.over
+        return Standing.IN_WINDOW, (e.unit == "months" and e.amount == limit_months) or e.over
     if when.year is not None:
         if when.year > today.year or (when.year == today.year and when.past is False):
             if when.year > today.year + cma["cycle_years"]:
@@ -414,7 +414,8 @@ def check_rma(rules: Rules, *, points: float | None = None, when: When | None = 
         long_ago = when.expired is not None and when.expired.months >= rma["react_exam_only_years"] * 12
         return Verdict("RMA", Status.LAPSED, have={"points": points}, standing=standing,
                        notes=("react_10y",) if long_ago else (),
-                       facts=("AMT-LAPSE", "AMT-REACT-CCP", "AMT-REACT-EXAM") + (("AMT-REACT-10Y",) if long_ago else ()))
+                       facts=("AMT-LAPSE", "AMT-REACT-CCP", "AMT-REACT-EXAM",
+                              *(("AMT-REACT-10Y",) if long_ago else ())))
     if standing == Standing.EXPIRED_UNKNOWN or when.unsure:
         return Verdict("RMA", Status.NEED_INFO, ask="expiry", standing=standing, facts=("AMT-CCP", "AMT-LAPSE"))
     if points is None:

@@ -35,7 +35,8 @@ _FUTURE = (r"expires?|expiring|exp\b|will\s+(?:lapse|expire|run\s+out)|(?:is\s+)
            r"deadline|before|by")
 _PAST = (r"expired|lapsed|ran\s+out|run\s+out|ended|missed\s+(?:my\s+)?(?:deadline|renewal)|"
          r"decertified|been\s+expired|went\s+inactive")
-_CERT = (r"certified|(?:my\s+)?last\s+renewal(?:\s+in)?|recertified|recert(?:ified)?\s+(?:in|on)|certification\s+date|cert\s+date|"
+_CERT = (r"certified|(?:my\s+)?last\s+renewal(?:\s+in)?|recertified|recert(?:ified)?\s+(?:in|on)|certification\s+date|"
+         r"cert\s+date|"
          r"got\s+(?:my\s+)?(?:cma|ccma|rma|ncma|cmaa|cert\w*|credential)|passed(?:\s+(?:my|the))?(?:\s+cma|\s+ccma|"
          r"\s+rma)?(?:\s+exam)?|since|(?:cma|ccma|rma|ncma|cmaa)\b(?=\s+(?:" + _MON + r"|\d{1,2}/\d{4}))")
 _OTHER = (r"finished|completed|submitted|sent|renewed\s+my\s+(?:cpr|bls)|(?:cpr|bls)\s+card|card|paid|graduated|"
@@ -176,7 +177,8 @@ _NEED = re.compile(r"\bneed(?:s|ed)?\b(?!\s+(?:to\s+(?:do|take|know|submit|send|
                    r"[^.?!;]*?(?=\bi\s+have\b|\band\s+i\b|\bi\s+did\b|\bso\s+i\b|\bbut\s+i\b|\bi'?ve\b|\bi'?m\b|"
                    r"\bhave:|[.?!;]|\bhow\b|$)")
 _NEED_AFTER = re.compile(r"\d+\s+is\s+what\s+i\s+need|\bdo\s+i\s+need\s+\d+")
-_LAST_CYCLE = re.compile(r"\blast\s+(?:cycle|time|period|renewal)\b[^.?!;]*?(?=\bbut\b|\band\b|\bthis\s+(?:cycle|time)|\bso\b|"
+_LAST_CYCLE = re.compile(r"\blast\s+(?:cycle|time|period|renewal)\b[^.?!;]*?"
+                         r"(?=\bbut\b|\band\b|\bthis\s+(?:cycle|time)|\bso\b|"
                          r"\bplus\b|[.?!;]|$)|(?:el\s+)?ciclo\s+pasado[^.?!;]*?(?=\by\s+en\b|[.?!;]|$)")
 _LAST_CYCLE_BEFORE = re.compile(r"\d+\s*(?:points?|pts|ceus?|credits?|hours?)?\s+(?:last\s+(?:cycle|time|period))")
 _CARRY = re.compile(r"(?:\bextra\s+\d+|\d+\s+extra|\d+\s*(?:points?|pts|credits?)?\s+(?:carry|roll))[^.?!;,]*"
@@ -264,8 +266,10 @@ def _times(text: str, found: Numbers, today: date) -> None:
         if verb == "past" and re.search(r"(?:cpr|bls|card)\s+(?:has\s+|had\s+)?(?:expired|lapsed)\s*$",
                                         text[max(0, m.start() - 30):m.start()]):
             verb = "other"
-        if verb == "past" or (verb is None and ago and re.search(r"expir|laps", text[max(0, m.start() - 60):m.start()])) \
-                or (m.group(4) == "since" and re.match(r"\s*(?:my\s+|it\s+)?(?:\w+\s+)?(?:lapsed|expired)", text[m.end():])):
+        expiry_before = re.search(r"expir|laps", text[max(0, m.start() - 60):m.start()])
+        since_expiry = m.group(4) == "since" and re.match(r"\s*(?:my\s+|it\s+)?(?:\w+\s+)?(?:lapsed|expired)",
+                                                          text[m.end():])
+        if verb == "past" or (verb is None and ago and expiry_before) or since_expiry:
             if found.expired is None:
                 found.expired, found.expired_over = (amount, unit), bool(m.group(1) in ("over", "more than")
                                                                           if m.group(1) else False)
@@ -273,14 +277,15 @@ def _times(text: str, found: Numbers, today: date) -> None:
         elif verb == "cert" and ago:
             found.certified_ago = (amount, unit)
         elif verb in ("future",) and not ago:
-            if found.expires_in is None and re.search(r"\bin\s+(?:like\s+|about\s+)?$|\bfor\s+$|\b(?:ends?|expires?)\s+$",
+            if found.expires_in is None and re.search(r"\bin\s+(?:like\s+|about\s+)?$|\bfor\s+$|"
+                                                       r"\b(?:ends?|expires?)\s+$",
                                                        text[max(0, m.start() - 12):m.start()]):
                 found.expires_in = (amount, unit)
                 found.expiry_past = False
         elif ago:
             found.other_ago = True
-            if re.match(r"[^.?!;]{0,30}\bpassed\s+(?:the\s+|my\s+)?(?:cma|ccma|rma|ncma|exam)\w*(?:\s+exam)?\s+right\s+after",
-                        text[m.end():]):
+            if re.match(r"[^.?!;]{0,30}\bpassed\s+(?:the\s+|my\s+)?(?:cma|ccma|rma|ncma|exam)\w*(?:\s+exam)?"
+                        r"\s+right\s+after", text[m.end():]):
                 found.certified_ago = (amount, unit)  # "graduated 2 years ago, passed the cma right after"
     if re.search(r"\b\d+\s+more\s+months?\b", text) and found.expires_in is None and re.search(r"not\s+expired", text):
         m2 = re.search(r"\b(\d+)\s+more\s+(months?)\b", text)
@@ -502,7 +507,8 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
             every = float(next(g for g in each.groups() if g))
             for name in _CATS:
                 put(name, every, each.span())
-    if re.search(r"\b(?:all|every\s*one|everything|each\s+one)\s+(?:of\s+(?:them|those|it)\s+)?(?:is\s+|are\s+|were\s+)?"
+    if re.search(r"\b(?:all|every\s*one|everything|each\s+one)\s+(?:of\s+(?:them|those|it)\s+)?"
+                 r"(?:is\s+|are\s+|were\s+)?"
                  r"(?:aama|approved)|\ball\s+aama\b|\(\s*all\s+aama\s*\)|\bsixty\s+aama|all\s+\d+\s+aama", masked):
         values["all_aama"] = 1
     if re.search(r"\bnone\s+(?:of\s+(?:it|them)\s+)?(?:is|are)\s+aama|\bnone\s+are\s+aama|no\s+aama\s+(?:ones|points)",
