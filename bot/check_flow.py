@@ -25,9 +25,11 @@ KEYS = {
     "total": "total", "points": "total", "aama": "aama", "approved": "aama", "nonaama": "non_aama",
     "non_aama": "non_aama", "admin": "admin", "administrative": "admin", "clinical": "clinical",
     "general": "general", "expired": "expired", "certified": "certified", "recertified": "certified",
-    "credits": "credits", "ce": "credits", "hours": "hours", "ccp": "points",
+    "credits": "credits", "ce": "credits", "hours": "hours", "ccp": "points", "college": "college", "cpr": "cpr",
+    "cards": "cpr",
 }
-AMOUNTS = frozenset({"total", "aama", "non_aama", "admin", "clinical", "general", "credits", "hours", "points"})
+AMOUNTS = frozenset({"total", "aama", "non_aama", "admin", "clinical", "general", "credits", "hours", "points",
+                     "college", "cpr"})
 CREDENTIAL_ONLY = frozenset({"aama", "non_aama", "admin", "clinical", "general"})  # only the CMA (AAMA) has these
 UNITS = {"d": "day", "w": "week", "m": "month", "mo": "month", "y": "year", "yr": "year"}
 

@@ -50,7 +50,7 @@ _PERSONAL = re.compile(
     r"\b(i|we|ive|weve|im)\s*(have|ve|got|did|earned|completed|finished|took|only have|already have|am at|m at|"
     r"certified|recertified|passed|had|hit|logged|recounted|counted|m already at|m at)\b|\b(my|our) \d|\bso far\b|"
     r"\b(got|have|did|earned|completed|finished|logged|had)\s+(only\s+|about\s+|like\s+|all\s+)?\d|"
-    r"\b(done|completed|earned|finished)\b|\b(tengo|llevo|hice|me sobraron)\b|\bhave:")
+    r"\b(done|completed|earned|finished)\b|\b(tengo|llevo|hice|me sobraron)\b|\bhave:|\bthis\s+cycle\b")
 _ASKS_LATE = re.compile(r"too\s+late|am\s+i\s+(?:expired|late|on\s+time|still\s+(?:ok|good|current))|"
                         r"(?:is\s+)?my\s+(?:cma|ccma|cert\w*)\s+(?:is\s+)?expired\s+too|expired\s+now|on\s+time|"
                         r"still\s+inside|still\s+(?:in\s+)?(?:the\s+)?window|still\s+good|still\s+(?:recert|submit|send)")
@@ -177,10 +177,12 @@ _NEED = re.compile(r"\bneed(?:s|ed)?\b(?!\s+(?:to\s+(?:do|take|know|submit|send|
                    r"[^.?!;]*?(?=\bi\s+have\b|\band\s+i\b|\bi\s+did\b|\bso\s+i\b|\bbut\s+i\b|\bi'?ve\b|\bi'?m\b|"
                    r"\bhave:|[.?!;]|\bhow\b|$)")
 _NEED_AFTER = re.compile(r"\d+\s+is\s+what\s+i\s+need|\bdo\s+i\s+need\s+\d+")
-_LAST_CYCLE = re.compile(r"\blast\s+(?:cycle|time|period|renewal)\b[^.?!;]*?"
+_LAST_CYCLE = re.compile(r"\blast\s+(?:cycle|time|period|renewal)\b[^.?!;,]*?"
                          r"(?=\bbut\b|\band\b|\bthis\s+(?:cycle|time)|\bso\b|"
+                         r"\d+\s+(?:(?:points?|pts|ceus?|credits?|ccp)\s+)?this\s+(?:cycle|time)|"
                          r"\bplus\b|[.?!;]|$)|(?:el\s+)?ciclo\s+pasado[^.?!;]*?(?=\by\s+en\b|[.?!;]|$)")
-_LAST_CYCLE_BEFORE = re.compile(r"\d+\s*(?:points?|pts|ceus?|credits?|hours?)?\s+(?:last\s+(?:cycle|time|period))")
+_LAST_CYCLE_BEFORE = re.compile(r"\d+\s*(?:(?:points?|pts|ceus?|credits?|hours?|ccp)\s*)*\s+"
+                                r"(?:last\s+(?:cycle|time|period))")
 _CARRY = re.compile(r"(?:\bextra\s+\d+|\d+\s+extra|\d+\s*(?:points?|pts|credits?)?\s+(?:carry|roll))[^.?!;,]*"
                     r"|\(\s*\d+\s+extra\s*\)")
 _RATE = re.compile(r"\b(?:counts?\s+(?:as|for)|worth|equals?|=)\s+\d+")
