@@ -29,7 +29,7 @@ _UNITS = {"day": "day", "days": "day", "week": "week", "weeks": "week", "wk": "w
 _DURATION_UNIT = r"(days?|weeks?|wks?|months?|mos?|years?|yrs?)\b"
 
 # --- what a date or duration belongs to: the nearest of these words before it ------------------------------
-_FUTURE = (r"expires?|expiring|exp\b|will\s+(?:lapse|expire|run\s+out)|(?:is\s+)?due|renews?|renewing|renewal|"
+_FUTURE = (r"expires?|expiring|runs?\s+out\s+(?=in\b|on\b|next\b)|exp\b|will\s+(?:lapse|expire|run\s+out)|(?:is\s+)?due|renews?|renewing|renewal|"
            r"good\s+(?:til+|until|thru|through|till|for)|valid\s+(?:until|thru|through|till)|up\s+in|is\s+up|"
            r"ends\b|ending|about\s+to\s+expire|not\s+expired\s+yet|isn'?t\s+expired\s+yet|expiration(?:\s+date)?|"
            r"deadline|before|by")
@@ -474,7 +474,8 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
                          rf"non|other))", masked):
         if free(m.span(1)) and not re.search(r"non[\s-]*$", masked[:m.start()]):
             put("aama", float(m.group(1)), m.span(1))
-    for m in re.finditer(rf"{NUM}\s*(?:{_U}\s*)?(?:(?:admin\w*|clinical|clin|general|gen)\s+)?(?:from\s+|are\s+|of\s+)?"
+    for m in re.finditer(rf"{NUM}\s*(?:{_U}\s*)?(?:(?:admin\w*|clinical|clin|general|gen)\s+)?"
+                         rf"(?:of\s+(?:them|those|these)\s+)?(?:(?:are|is|were|was)\s+)?(?:from\s+|of\s+)?"
                          rf"(?:an?\s+)?{_NON}", masked):
         if free(m.span(1)):
             put("non_aama", float(m.group(1)), m.span(1), add=True)
