@@ -29,7 +29,8 @@ _UNITS = {"day": "day", "days": "day", "week": "week", "weeks": "week", "wk": "w
 _DURATION_UNIT = r"(days?|weeks?|wks?|months?|mos?|years?|yrs?)\b"
 
 # --- what a date or duration belongs to: the nearest of these words before it ------------------------------
-_FUTURE = (r"expires?|expiring|runs?\s+out\s+(?=in\b|on\b|next\b)|exp\b|will\s+(?:lapse|expire|run\s+out)|(?:is\s+)?due|renews?|renewing|renewal|"
+_FUTURE = (r"expires?|expiring|runs?\s+out\s+(?=in\b|on\b|next\b)|exp\b|will\s+(?:lapse|expire|run\s+out)|"
+           r"(?:is\s+)?due|renews?|renewing|renewal|"
            r"good\s+(?:til+|until|thru|through|till|for)|valid\s+(?:until|thru|through|till)|up\s+in|is\s+up|"
            r"ends\b|ending|about\s+to\s+expire|not\s+expired\s+yet|isn'?t\s+expired\s+yet|expiration(?:\s+date)?|"
            r"deadline|before|by")

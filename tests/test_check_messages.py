@@ -1,6 +1,7 @@
 """The eligibility check against a table of free-text messages written by someone who never saw the bot
-(tests/data/check_messages.yaml, plus a fresh batch in check_messages_fresh.yaml): each message goes through the real dialogue, and the structured outcome of
-its reply (one per credential) must match the expected status, shortfalls, expiry and date.
+(tests/data/check_messages.yaml, plus a fresh batch in check_messages_fresh.yaml): each message goes through the
+real dialogue, and the structured outcome of its reply (one per credential) must match the expected status,
+shortfalls, expiry and date.
 
 `python -m tests.test_check_messages` prints the score and each failure."""
 
