@@ -138,7 +138,7 @@ def from_turn(turn: Turn, credentials: frozenset[str], today: date,
             states = tuple(s for s in found if s is not None)
             return states if states else ()
     credential = next(iter(credentials)) if len(credentials) == 1 else None
-    state = _state_for(credential, text, today)
+    state = _state_for(credential, text, today, numbers=turn.numbers if turn.today == today else None)
     return (state,) if state is not None else ()
 
 
@@ -165,8 +165,10 @@ def _segments(text: str, detect: Callable[[str], frozenset[str]]) -> dict[str, s
     return {credential: " , ".join(clauses) for credential, clauses in parts.items()}
 
 
-def _state_for(credential: str | None, text: str, today: date, own_message: bool = False) -> CheckState | None:
-    numbers = extract(text, is_prepared=True, today=today)
+def _state_for(credential: str | None, text: str, today: date, own_message: bool = False,
+               numbers: Numbers | None = None) -> CheckState | None:
+    """The check one credential's part of a message asks for (`numbers`: that part already read), or None."""
+    numbers = numbers or extract(text, is_prepared=True, today=today)
     values: dict[str, Any] = dict(numbers.values)
     amounts = AMOUNT_KEYS & values.keys()
     own = own_message or (bool(_OWN.search(text)) and not _HYPOTHETICAL.search(text))

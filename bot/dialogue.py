@@ -61,7 +61,7 @@ class Dialogue:
                                           self._small_talk, self._personal, self._faq)
 
     def respond(self, text: str, state: ChatState) -> Said:
-        turn = Turn.read(text, self.matcher.normalize)
+        turn = Turn.read(text, self.matcher.normalize, self.today())
         for stage in self.stages:
             found = stage(turn, state)
             if isinstance(found, ChatState):
