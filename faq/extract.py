@@ -501,8 +501,9 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
             put("total", float(m.group(num)), m.span(num))
     # three bare numbers in a row after the amounts: admin, clinical, general ("20/20/20", "20 20 20")
     if not any(k in values for k in _CATS):
-        triple = re.search(r"(?<![\d/])(\d+)\s*(?:/|\s)\s*(\d+)\s*(?:/|\s)\s*(\d+)(?![\d/])", masked)
-        if triple and free(triple.span()):
+        triple = next((t for t in re.finditer(r"(?<![\d/])(\d+)\s*(?:/|\s)\s*(\d+)\s*(?:/|\s)\s*(\d+)(?![\d/])",
+                                              masked) if free(t.span())), None)
+        if triple:
             for name, g in zip(_CATS, (1, 2, 3), strict=True):
                 put(name, float(triple.group(g)), triple.span(g))
         each = re.search(r"(?:all\s+categories|each\s+category|categories)\s+(\d+)\s+each|(\d+)\s+each\b|"
