@@ -521,8 +521,7 @@ def summary(outcome: Outcome) -> CheckSummary | None:
         case Asked(state, _):
             when = state.values.get("when")
             standing = "unknown"
-            if isinstance(when, calc.When) and (when.expires_in or when.past is False or (
-                    when.expires_on and when.expires_on >= date.today())):
+            if isinstance(when, calc.When) and (when.expires_in or when.past is False):
                 standing = "current"
             return CheckSummary(state.credential, "need_info", expiry=standing, asks=state.asking)
         case Invalid(_, credential):
