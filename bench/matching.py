@@ -50,8 +50,8 @@ def _latency(fn: Callable[[str], object], questions: list[str]) -> tuple[float, 
 
 
 def _score(cases: list[EvalCase], replies: list[Reply]) -> tuple[int, int, int, int]:
-    answer = [judge(c, r)[0] for c, r in zip(cases, replies) if not c.decline]
-    decline = [judge(c, r)[0] for c, r in zip(cases, replies) if c.decline]
+    answer = [judge(c, r)[0] for c, r in zip(cases, replies, strict=False) if not c.decline]
+    decline = [judge(c, r)[0] for c, r in zip(cases, replies, strict=False) if c.decline]
     return sum(answer), len(answer), sum(decline), len(decline)
 
 

@@ -25,9 +25,11 @@ KEYS = {
     "total": "total", "points": "total", "aama": "aama", "approved": "aama", "nonaama": "non_aama",
     "non_aama": "non_aama", "admin": "admin", "administrative": "admin", "clinical": "clinical",
     "general": "general", "expired": "expired", "certified": "certified", "recertified": "certified",
-    "credits": "credits", "ce": "credits", "hours": "hours", "ccp": "points",
+    "credits": "credits", "ce": "credits", "hours": "hours", "ccp": "points", "college": "college", "cpr": "cpr",
+    "cards": "cpr",
 }
-AMOUNTS = frozenset({"total", "aama", "non_aama", "admin", "clinical", "general", "credits", "hours", "points"})
+AMOUNTS = frozenset({"total", "aama", "non_aama", "admin", "clinical", "general", "credits", "hours", "points",
+                     "college", "cpr"})
 CREDENTIAL_ONLY = frozenset({"aama", "non_aama", "admin", "clinical", "general"})  # only the CMA (AAMA) has these
 UNITS = {"d": "day", "w": "week", "m": "month", "mo": "month", "y": "year", "yr": "year"}
 
@@ -104,7 +106,7 @@ def parse_command(args: str, detect_credentials: Callable[[str], frozenset[str]]
             raise CheckInputError("credential_first")
         if len(positional) > len(slots):
             raise CheckInputError("too_many_numbers", credential=credential, slots=slots)
-        for slot, number in zip(slots, positional):
+        for slot, number in zip(slots, positional, strict=False):
             values.setdefault(slot, number)
     # "/check" or "/check cma" asks everything; numbers given mean "check now"
     return _normalised(CheckState(credential, values, guided=not values))
@@ -116,7 +118,8 @@ _HYPOTHETICAL = re.compile(r"\bif\s+(?:a|ur|your|you|someone|they)\b|\bheard\s+(
                            r"\bif\s+they\b|\bhow\s+many\s+hours\s+is\s+\d|\bhow\s+many\s+(?:recert\s+points|"
                            r"ccp\s+points\s+does)\b|\basking\s+for\b")
 _NOT_A_CHECK = re.compile(r"\bgraduated\b.*\b(?:never\s+(?:took|tested|taken)|sit\s+for|take\s+the)\b|"
-                          r"\bfinishing\s+my\s+(?:ma\s+)?program\b|\b(?:retest|retake|taking\s+the\s+exam)\b")
+                          r"\bfinishing\s+my\s+(?:ma\s+)?program\b|\b(?:retest|retake|(?:taking|take|sit\s+for)\s+the\s+(?:\w+\s+)?exam|"
+                          r"by\s+exam)\b")
 _CLAUSE = re.compile(r"\s*(?:[.;!?]+|,|\band\b|\bbut\b|\bplus\b|\+)\s*")
 AMOUNT_KEYS = frozenset({"total", "aama", "non_aama", "admin", "clinical", "general", "hours", "college", "cpr",
                          "from"})
@@ -135,7 +138,7 @@ def from_turn(turn: Turn, credentials: frozenset[str], today: date,
             states = tuple(s for s in found if s is not None)
             return states if states else ()
     credential = next(iter(credentials)) if len(credentials) == 1 else None
-    state = _state_for(credential, text, today)
+    state = _state_for(credential, text, today, numbers=turn.numbers if turn.today == today else None)
     return (state,) if state is not None else ()
 
 
@@ -162,9 +165,11 @@ def _segments(text: str, detect: Callable[[str], frozenset[str]]) -> dict[str, s
     return {credential: " , ".join(clauses) for credential, clauses in parts.items()}
 
 
-def _state_for(credential: str | None, text: str, today: date, own_message: bool = False) -> CheckState | None:
-    numbers = extract(text, is_prepared=True, today=today)
-    values: dict[str, Any] = dict(numbers.values.items())
+def _state_for(credential: str | None, text: str, today: date, own_message: bool = False,
+               numbers: Numbers | None = None) -> CheckState | None:
+    """The check one credential's part of a message asks for (`numbers`: that part already read), or None."""
+    numbers = numbers or extract(text, is_prepared=True, today=today)
+    values: dict[str, Any] = dict(numbers.values)
     amounts = AMOUNT_KEYS & values.keys()
     own = own_message or (bool(_OWN.search(text)) and not _HYPOTHETICAL.search(text))
     if _NOT_A_CHECK.search(text) and not amounts:
@@ -174,11 +179,15 @@ def _state_for(credential: str | None, text: str, today: date, own_message: bool
     # "expired" with no when is a check only with the user's amounts ("can I ... if my credential is expired?" is not)
     past = numbers.expired is not None or numbers.lapsed or (numbers.expiry_past is True and bool(
         numbers.expiry or numbers.expiry_year))
-    dated = "bad_date" in values or numbers.certified is not None or (numbers.certified_year is not None and numbers.personal)
+    dated = "bad_date" in values or numbers.certified is not None or (
+        numbers.certified_year is not None and numbers.personal)
     late = (numbers.other_ago or past) and numbers.asks_late
+    # "my cma expires in 3 weeks": when to act, and what it takes (not an exam question: that is the FAQ's)
+    ahead = own and numbers.expiry_past is False and bool(numbers.expires_in or numbers.expiry)
     asks_have = numbers.asks_have and (numbers.needs_given or numbers.time_known) and own
-    if not (amounts and (numbers.personal or own or numbers.time_known or dated)) and not (own and (past or dated or late)) \
-            and not asks_have and not (own and numbers.conflict and numbers.time_known):
+    if not (amounts and (numbers.personal or own or numbers.time_known or dated)) \
+            and not (own and (past or dated or late)) \
+            and not asks_have and not (own and numbers.conflict and numbers.time_known) and not ahead:
         return None
     if credential is None and (amounts & {"aama", "non_aama", "admin", "clinical", "general", "college", "cpr"}
                                or numbers.certified or (past and credential is None and not amounts)):
@@ -392,6 +401,8 @@ def _has(state: CheckState, slot: str) -> bool:
         return any(k in state.values for k in ("admin", "clinical", "general"))
     if slot == "credits":
         return "credits" in state.values or "hours" in state.values
+    if slot in ("total", "aama") and ("college" in state.values or "cpr" in state.values):
+        return True  # college credits and CPR cards are points of a known kind (CMA-CE-NONAAMA, CMA-CPR)
     return slot in state.values
 
 
@@ -462,7 +473,7 @@ def _categories_answer(state: CheckState, turn: Turn) -> CheckState | None:
     if named:
         return _with(state, **named)
     if len(bare) == 3:
-        return _with(state, **dict(zip(("admin", "clinical", "general"), bare)))
+        return _with(state, **dict(zip(("admin", "clinical", "general"), bare, strict=True)))
     return None
 
 
@@ -504,14 +515,13 @@ def summary(outcome: Outcome) -> CheckSummary | None:
     """The outcome in plain values (status, shortfalls, expiry), as the reply states it."""
     match outcome:
         case Checked(verdict, state):
+            until = verdict.dates.current_until if verdict.dates else None
             return CheckSummary(verdict.credential, str(verdict.status), dict(verdict.missing),
-                                _standing_word(verdict.standing), verdict.dates.current_until if verdict.dates else None,
-                                verdict.ask)
+                                _standing_word(verdict.standing), until, verdict.ask)
         case Asked(state, _):
             when = state.values.get("when")
             standing = "unknown"
-            if isinstance(when, calc.When) and (when.expires_in or when.past is False or (
-                    when.expires_on and when.expires_on >= date.today())):
+            if isinstance(when, calc.When) and (when.expires_in or when.past is False):
                 standing = "current"
             return CheckSummary(state.credential, "need_info", expiry=standing, asks=state.asking)
         case Invalid(_, credential):

@@ -164,11 +164,16 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     """`recertbot check cma --total 45 --aama 20`: the same check as `/check cma total=45 aama=20`."""
-    fields = ["total", "aama", "admin", "clinical", "general", "credits", "hours", "points", "expired", "certified"]
+    fields = ["total", "aama", "admin", "clinical", "general", "credits", "hours", "points", "college", "cpr",
+              "expired", "certified"]
     parts = [args.credential] + [f"{f}={getattr(args, f)}" for f in fields if getattr(args, f) is not None]
     reply = _dialogue(settings).reply("/check " + " ".join(parts))
     if args.json:
-        print(json.dumps(reply_json("/check " + " ".join(parts), reply), ensure_ascii=False))
+        out = reply_json("/check " + " ".join(parts), reply)
+        out["checks"] = [{"credential": c.credential, "status": c.status, "missing": dict(c.missing),
+                          "expiry": c.expiry, "current_until": c.current_until and c.current_until.isoformat(),
+                          "asks": c.asks} for c in reply.checks]
+        print(json.dumps(out, ensure_ascii=False))
     else:
         print(reply.text)
     return 0 if reply.entry else 1
@@ -263,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="check your numbers against the recertification rules")
     p.add_argument("credential", help="cma, ccma (or another NHA certification), rma or ncma")
-    for name in ("total", "aama", "admin", "clinical", "general", "credits", "hours", "points"):
+    for name in ("total", "aama", "admin", "clinical", "general", "credits", "hours", "points", "college", "cpr"):
         p.add_argument(f"--{name}", type=str, metavar="N")
     p.add_argument("--expired", metavar="MONTHS", help="how long ago it expired: 2 (months) or 60d")
     p.add_argument("--certified", metavar="YYYY-MM", help="month of certification or last recertification")

@@ -13,7 +13,18 @@ from datetime import date
 
 from bot import check_flow
 from bot.check_flow import Asked, Cancelled, Checked, Invalid, Outcome, Problem
-from bot.contracts import Action, Button, ChatState, CheckState, CheckSummary, NoneOfThese, Reply, ReplyKind, Say, ShowEntry
+from bot.contracts import (
+    Action,
+    Button,
+    ChatState,
+    CheckState,
+    CheckSummary,
+    NoneOfThese,
+    Reply,
+    ReplyKind,
+    Say,
+    ShowEntry,
+)
 from bot.remind_flow import RemindStage
 from bot.render import pick_sources, render
 from faq import calculator as calc
@@ -83,7 +94,7 @@ class Dialogue:
 
     def respond_here(self, text: str, state: ChatState) -> Said:
         """The reply in this dialogue's own language."""
-        turn = Turn.read(text, self.matcher.normalize, self.language)
+        turn = Turn.read(text, self.matcher.normalize, self.language, self.today())
         for stage in self.stages:
             found = stage(turn, state)
             if isinstance(found, ChatState):

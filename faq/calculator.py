@@ -281,6 +281,8 @@ def check_cma(
             cats["clinical"] = given["clinical"] = cats["clinical"] + cpr_points
     have: dict[str, Any] = {"total": total, "aama": aama, **cats, "expired": when.expired, "when": when,
                             "certified_year": when.certified_year,
+                            "cycle_ended": bool(when.certified_year and
+                                                when.certified_year + cma["cycle_years"] < today.year),
                             "college_points": college_points, "cpr_points": cpr_points}
     facts = (["CMA-CYCLE"] if dates else []) + ["CMA-CE-EXPIRED"]
     if college_points or "before_period" in notes:
@@ -412,7 +414,8 @@ def check_rma(rules: Rules, *, points: float | None = None, when: When | None = 
         long_ago = when.expired is not None and when.expired.months >= rma["react_exam_only_years"] * 12
         return Verdict("RMA", Status.LAPSED, have={"points": points}, standing=standing,
                        notes=("react_10y",) if long_ago else (),
-                       facts=("AMT-LAPSE", "AMT-REACT-CCP", "AMT-REACT-EXAM") + (("AMT-REACT-10Y",) if long_ago else ()))
+                       facts=("AMT-LAPSE", "AMT-REACT-CCP", "AMT-REACT-EXAM",
+                              *(("AMT-REACT-10Y",) if long_ago else ())))
     if standing == Standing.EXPIRED_UNKNOWN or when.unsure:
         return Verdict("RMA", Status.NEED_INFO, ask="expiry", standing=standing, facts=("AMT-CCP", "AMT-LAPSE"))
     if points is None:

@@ -63,18 +63,24 @@ def _cma(rules: calc.Rules, v: Values, today: date) -> calc.Verdict:
 
 def _nha(rules: calc.Rules, v: Values, today: date) -> calc.Verdict:
     when = _when(v)
-    if v.get("certified_year") and when.year is None and when.expires_on is None and when.expires_in is None:
-        when = replace(when, certified_year=v["certified_year"])
+    if _certified_year(v) and when.year is None and when.expires_on is None and when.expires_in is None:
+        when = replace(when, certified_year=_certified_year(v))
     return calc.check_nha(rules, credits=v.get("credits"), hours=v.get("hours"), when=when, today=today)
 
 
 def _rma(rules: calc.Rules, v: Values, today: date) -> calc.Verdict:
     return calc.check_rma(rules, points=v.get("points"), when=_when(v), today=today,
-                          certified_year=v.get("certified_year"), employment=v.get("employment"))
+                          certified_year=_certified_year(v), employment=v.get("employment"))
 
 
 def _ncma(rules: calc.Rules, v: Values, today: date) -> calc.Verdict:
-    return calc.check_ncma(rules, certified_year=v.get("certified_year"))
+    return calc.check_ncma(rules, certified_year=_certified_year(v))
+
+
+def _certified_year(v: Values) -> int | None:
+    if v.get("certified_year"):
+        return int(v["certified_year"])
+    return int(v["certified"].year) if v.get("certified") else None
 
 
 CHECKS: Mapping[str, CheckSpec] = {

@@ -29,7 +29,8 @@ _UNITS = {"day": "day", "days": "day", "week": "week", "weeks": "week", "wk": "w
 _DURATION_UNIT = r"(days?|weeks?|wks?|months?|mos?|years?|yrs?)\b"
 
 # --- what a date or duration belongs to: the nearest of these words before it ------------------------------
-_FUTURE = (r"expires?|expiring|exp\b|will\s+(?:lapse|expire|run\s+out)|(?:is\s+)?due|renews?|renewing|renewal|"
+_FUTURE = (r"expires?|expiring|runs?\s+out\s+(?=in\b|on\b|next\b)|exp\b|will\s+(?:lapse|expire|run\s+out)|"
+           r"(?:is\s+)?due|renews?|renewing|renewal|"
            r"good\s+(?:til+|until|thru|through|till|for)|valid\s+(?:until|thru|through|till)|up\s+in|is\s+up|"
            r"ends\b|ending|about\s+to\s+expire|not\s+expired\s+yet|isn'?t\s+expired\s+yet|expiration(?:\s+date)?|"
            r"deadline|before|by")
@@ -50,7 +51,7 @@ _PERSONAL = re.compile(
     r"\b(i|we|ive|weve|im)\s*(have|ve|got|did|earned|completed|finished|took|only have|already have|am at|m at|"
     r"certified|recertified|passed|had|hit|logged|recounted|counted|m already at|m at)\b|\b(my|our) \d|\bso far\b|"
     r"\b(got|have|did|earned|completed|finished|logged|had)\s+(only\s+|about\s+|like\s+|all\s+)?\d|"
-    r"\b(done|completed|earned|finished)\b|\b(tengo|llevo|hice|me sobraron)\b|\bhave:")
+    r"\b(done|completed|earned|finished)\b|\b(tengo|llevo|hice|me sobraron)\b|\bhave:|\bthis\s+cycle\b")
 _ASKS_LATE = re.compile(r"too\s+late|am\s+i\s+(?:expired|late|on\s+time|still\s+(?:ok|good|current))|"
                         r"(?:is\s+)?my\s+(?:cma|ccma|cert\w*)\s+(?:is\s+)?expired\s+too|expired\s+now|on\s+time|"
                         r"still\s+inside|still\s+(?:in\s+)?(?:the\s+)?window|still\s+good|still\s+(?:recert|submit|send)")
@@ -177,11 +178,15 @@ _NEED = re.compile(r"\bneed(?:s|ed)?\b(?!\s+(?:to\s+(?:do|take|know|submit|send|
                    r"[^.?!;]*?(?=\bi\s+have\b|\band\s+i\b|\bi\s+did\b|\bso\s+i\b|\bbut\s+i\b|\bi'?ve\b|\bi'?m\b|"
                    r"\bhave:|[.?!;]|\bhow\b|$)")
 _NEED_AFTER = re.compile(r"\d+\s+is\s+what\s+i\s+need|\bdo\s+i\s+need\s+\d+")
-_LAST_CYCLE = re.compile(r"\blast\s+(?:cycle|time|period|renewal)\b[^.?!;]*?(?=\bbut\b|\band\b|\bthis\s+(?:cycle|time)|\bso\b|"
+_LAST_CYCLE = re.compile(r"\blast\s+(?:cycle|time|period|renewal)\b[^.?!;,]*?"
+                         r"(?=\bbut\b|\band\b|\bthis\s+(?:cycle|time)|\bso\b|"
+                         r"\d+\s+(?:(?:points?|pts|ceus?|credits?|ccp)\s+)?this\s+(?:cycle|time)|"
                          r"\bplus\b|[.?!;]|$)|(?:el\s+)?ciclo\s+pasado[^.?!;]*?(?=\by\s+en\b|[.?!;]|$)")
-_LAST_CYCLE_BEFORE = re.compile(r"\d+\s*(?:points?|pts|ceus?|credits?|hours?)?\s+(?:last\s+(?:cycle|time|period))")
+_LAST_CYCLE_BEFORE = re.compile(r"\d+\s*(?:(?:points?|pts|ceus?|credits?|hours?|ccp)\s*)*\s+"
+                                r"(?:last\s+(?:cycle|time|period))")
 _CARRY = re.compile(r"(?:\bextra\s+\d+|\d+\s+extra|\d+\s*(?:points?|pts|credits?)?\s+(?:carry|roll))[^.?!;,]*"
                     r"|\(\s*\d+\s+extra\s*\)")
+_RATE = re.compile(r"\b(?:counts?\s+(?:as|for)|worth|equals?|=)\s+\d+")
 _THOUGHT = re.compile(r"\bthought\s+(?:that\s+|it\s+)?(?:was|were|is|meant)\s+(?:my\s+|the\s+)?\d+[^.?!;,]*")
 _RECERT_WITH = re.compile(r"recertified\s+[a-z0-9/ ]{0,20}?\s+with\s+\d+\s*(?:points?|pts|ceus?)?")
 _EMPLOYMENT = re.compile(r"\d+\s*(?:points?|pts)?\s+(?:for|from)\s+(?:working|employment|work\b|my\s+job\s+hours)"
@@ -264,8 +269,10 @@ def _times(text: str, found: Numbers, today: date) -> None:
         if verb == "past" and re.search(r"(?:cpr|bls|card)\s+(?:has\s+|had\s+)?(?:expired|lapsed)\s*$",
                                         text[max(0, m.start() - 30):m.start()]):
             verb = "other"
-        if verb == "past" or (verb is None and ago and re.search(r"expir|laps", text[max(0, m.start() - 60):m.start()])) \
-                or (m.group(4) == "since" and re.match(r"\s*(?:my\s+|it\s+)?(?:\w+\s+)?(?:lapsed|expired)", text[m.end():])):
+        expiry_before = re.search(r"expir|laps", text[max(0, m.start() - 60):m.start()])
+        since_expiry = m.group(4) == "since" and re.match(r"\s*(?:my\s+|it\s+)?(?:\w+\s+)?(?:lapsed|expired)",
+                                                          text[m.end():])
+        if verb == "past" or (verb is None and ago and expiry_before) or since_expiry:
             if found.expired is None:
                 found.expired, found.expired_over = (amount, unit), bool(m.group(1) in ("over", "more than")
                                                                           if m.group(1) else False)
@@ -273,12 +280,16 @@ def _times(text: str, found: Numbers, today: date) -> None:
         elif verb == "cert" and ago:
             found.certified_ago = (amount, unit)
         elif verb in ("future",) and not ago:
-            if found.expires_in is None and re.search(r"\bin\s+(?:like\s+|about\s+)?$|\bfor\s+$|\b(?:ends?|expires?)\s+$",
+            if found.expires_in is None and re.search(r"\bin\s+(?:like\s+|about\s+)?$|\bfor\s+$|"
+                                                       r"\b(?:ends?|expires?)\s+$",
                                                        text[max(0, m.start() - 12):m.start()]):
                 found.expires_in = (amount, unit)
                 found.expiry_past = False
         elif ago:
             found.other_ago = True
+            if re.match(r"[^.?!;]{0,30}\bpassed\s+(?:the\s+|my\s+)?(?:cma|ccma|rma|ncma|exam)\w*(?:\s+exam)?"
+                        r"\s+right\s+after", text[m.end():]):
+                found.certified_ago = (amount, unit)  # "graduated 2 years ago, passed the cma right after"
     if re.search(r"\b\d+\s+more\s+months?\b", text) and found.expires_in is None and re.search(r"not\s+expired", text):
         m2 = re.search(r"\b(\d+)\s+more\s+(months?)\b", text)
         if m2:
@@ -391,7 +402,7 @@ _SEP = r"\s*(?:[:=]\s*|-\s*|is\s+|are\s+)?(?:" + _U + r"\s*)?(?:in\s+|of\s+)?"
 def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
     """The amounts in one part of a message, and the field its first amount went to."""
     spans: list[tuple[int, int]] = []
-    for pattern in (_NEED, _NEED_AFTER, _LAST_CYCLE, _LAST_CYCLE_BEFORE, _CARRY, _RECERT_WITH, _THOUGHT):
+    for pattern in (_NEED, _NEED_AFTER, _LAST_CYCLE, _LAST_CYCLE_BEFORE, _CARRY, _RECERT_WITH, _THOUGHT, _RATE):
         for m in pattern.finditer(text):
             if pattern in (_NEED, _NEED_AFTER) and re.search(r"\d", m.group(0)) and \
                     not re.search(r"\d+\s+more\b", m.group(0)):
@@ -464,7 +475,8 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
                          rf"non|other))", masked):
         if free(m.span(1)) and not re.search(r"non[\s-]*$", masked[:m.start()]):
             put("aama", float(m.group(1)), m.span(1))
-    for m in re.finditer(rf"{NUM}\s*(?:{_U}\s*)?(?:(?:admin\w*|clinical|clin|general|gen)\s+)?(?:from\s+|are\s+|of\s+)?"
+    for m in re.finditer(rf"{NUM}\s*(?:{_U}\s*)?(?:(?:admin\w*|clinical|clin|general|gen)\s+)?"
+                         rf"(?:of\s+(?:them|those|these)\s+)?(?:(?:are|is|were|was)\s+)?(?:from\s+|of\s+)?"
                          rf"(?:an?\s+)?{_NON}", masked):
         if free(m.span(1)):
             put("non_aama", float(m.group(1)), m.span(1), add=True)
@@ -489,8 +501,9 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
             put("total", float(m.group(num)), m.span(num))
     # three bare numbers in a row after the amounts: admin, clinical, general ("20/20/20", "20 20 20")
     if not any(k in values for k in _CATS):
-        triple = re.search(r"(?<![\d/])(\d+)\s*(?:/|\s)\s*(\d+)\s*(?:/|\s)\s*(\d+)(?![\d/])", masked)
-        if triple and free(triple.span()):
+        triple = next((t for t in re.finditer(r"(?<![\d/])(\d+)\s*(?:/|\s)\s*(\d+)\s*(?:/|\s)\s*(\d+)(?![\d/])",
+                                              masked) if free(t.span())), None)
+        if triple:
             for name, g in zip(_CATS, (1, 2, 3), strict=True):
                 put(name, float(triple.group(g)), triple.span(g))
         each = re.search(r"(?:all\s+categories|each\s+category|categories)\s+(\d+)\s+each|(\d+)\s+each\b|"
@@ -499,7 +512,8 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
             every = float(next(g for g in each.groups() if g))
             for name in _CATS:
                 put(name, every, each.span())
-    if re.search(r"\b(?:all|every\s*one|everything|each\s+one)\s+(?:of\s+(?:them|those|it)\s+)?(?:is\s+|are\s+|were\s+)?"
+    if re.search(r"\b(?:all|every\s*one|everything|each\s+one)\s+(?:of\s+(?:them|those|it)\s+)?"
+                 r"(?:is\s+|are\s+|were\s+)?"
                  r"(?:aama|approved)|\ball\s+aama\b|\(\s*all\s+aama\s*\)|\bsixty\s+aama|all\s+\d+\s+aama", masked):
         values["all_aama"] = 1
     if re.search(r"\bnone\s+(?:of\s+(?:it|them)\s+)?(?:is|are)\s+aama|\bnone\s+are\s+aama|no\s+aama\s+(?:ones|points)",
@@ -507,6 +521,10 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
         values["no_aama"] = 1
     if re.search(r"\b(?:some|a\s+few|a\s+bunch\s+of)\s+(?:non[\s-]*aama|other|outside)", masked):
         found.vague_extra = True
+    bare = re.search(r"\bhave\s+(\d+)\b(?!\s*(?:points?|pts|ceus?|credits?|hours?|aama|non|other))", masked)
+    if "college" not in values and "total" in values and bare and float(bare.group(1)) == values["total"] \
+            and re.search(r"college\s+credits?", masked) and values["total"] <= 10:
+        values["college"] = values.pop("total")  # "a college credit is 15, right? i have 2": 2 credits
     if before_period:
         values["before_period"] = float(before_period.group(1))
     if excluded:

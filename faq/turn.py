@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 
 from faq.extract import Numbers, extract, prepare
@@ -19,12 +20,14 @@ class Turn:
     folded: str
     norm: Normalized
     language: str = "en"
+    today: date | None = None  # the day "2 months ago" and "in march" are counted from (None: the clock's)
 
     @classmethod
-    def read(cls, text: str, normalize: Callable[[str], Normalized], language: str = "en") -> Turn:
+    def read(cls, text: str, normalize: Callable[[str], Normalized], language: str = "en",
+             today: date | None = None) -> Turn:
         # Lone surrogates (possible in JSON from Telegram) cannot be encoded; make them "?" once, here.
         raw = (text or "")[:MAX_INPUT_CHARS].encode("utf-8", "replace").decode("utf-8")
-        return cls(raw, fold(raw), normalize(raw), language)
+        return cls(raw, fold(raw), normalize(raw), language, today)
 
     @cached_property
     def prepared(self) -> str:
@@ -34,4 +37,4 @@ class Turn:
 
     @cached_property
     def numbers(self) -> Numbers:
-        return extract(self.prepared, is_prepared=True)
+        return extract(self.prepared, is_prepared=True, today=self.today)
