@@ -70,5 +70,3 @@ def configure(level: str = "INFO", secret: str | None = None, stream=None, *, lo
     # httpx logs every request URL at INFO, and Bot API URLs carry the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    # python-telegram-bot's DEBUG lines carry request parameters and whole updates, so chat ids: never below INFO.
-    logging.getLogger("telegram").setLevel(max(root.getEffectiveLevel(), logging.INFO))

@@ -153,7 +153,7 @@ def reminder_reply(kb: KnowledgeBase, reminder: rem.Reminder, today: date) -> Re
         "sources": sources_line(sources), "days_left": (dates["expires"] - today).days,
         "ce_days_left": (dates["ce_open_until"] - today).days if "ce_open_until" in dates else None,
         # exam dates only while still ahead on the day it is sent (a late reminder drops them)
-        "exam": "exam_apply_by" in dates and dates["exam_apply_by"] >= today,
+        "exam": "exam_pass_by" in dates and min(dates["exam_pass_by"], dates["exam_apply_by"]) >= today,
     }
     buttons = (Button("I've recertified", Recertified(reminder.credential)), Button("Stop reminders", StopReminders()))
     return Reply(ReplyKind.REMIND, render("reminder", kb, **context), entry=f"reminder:{reminder.kind}",

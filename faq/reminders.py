@@ -130,7 +130,8 @@ def _dates(d: Deadline, kind: Kind, day: date) -> dict[str, date]:
     dates = {"expires": d.expires}
     if d.ce_open_until is not None:
         dates["ce_open_until"] = d.ce_open_until
-    if d.exam_apply_by is not None and d.exam_pass_by is not None and day <= d.exam_apply_by:
+    # Only while both are ahead: the exam must be passed by one date and applied for by the other.
+    if d.exam_apply_by is not None and d.exam_pass_by is not None and day <= min(d.exam_apply_by, d.exam_pass_by):
         dates["exam_apply_by"] = d.exam_apply_by
         dates["exam_pass_by"] = d.exam_pass_by
     if kind == Kind.ANNUAL_FEE:

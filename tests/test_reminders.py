@@ -33,7 +33,8 @@ def test_cma_schedule_from_the_certification_month(kb):
     # the exam dates go with the reminders that come before them, not after
     with_exam = [r.kind for r in early if "exam_apply_by" in r.dates]
     assert with_exam == [Kind.BEFORE_6M, Kind.BEFORE_3M]
-    assert early[1].dates["exam_apply_by"] == date(2027, 1, 1) and early[1].dates["exam_pass_by"] == date(2027, 1, 31)
+    # CMA-EXAM-TIMING: passed two months before expiry, applied for at least 30 days before expiry
+    assert early[1].dates["exam_apply_by"] == date(2027, 3, 1) and early[1].dates["exam_pass_by"] == date(2027, 1, 31)
     # each is worth sending late only until the next one takes over, and never past what it warns about
     assert [r.useful_until for r in early[:-1]] == [r.due for r in early[1:]]
     assert early[-1].useful_until == on(date(2027, 6, 30))
@@ -91,9 +92,9 @@ def test_each_reminder_states_only_rules_figures_and_ends_with_its_source(kb):
     d = rem.deadline("CMA", date(2022, 3, 1), TODAY, kb.rules)
     first, *_, last = rem.schedule(d, NOW)
     text = reminder_reply(kb, first, first.due.date()).text
-    assert "31 March 2027" in text and "60 points" in text and "1 January 2027" in text and "800/228-2262" in text
+    assert "31 March 2027" in text and "60 points" in text and "1 March 2027" in text and "800/228-2262" in text
     assert text.splitlines()[-1].startswith("Source")
-    late = reminder_reply(kb, first, date(2027, 1, 5)).text  # sent after the exam's received-by date
+    late = reminder_reply(kb, first, date(2027, 2, 5)).text  # sent after the exam's pass-by date
     assert "must receive" in text and "must receive" not in late
     closing = reminder_reply(kb, last, last.due.date())
     assert "29 June 2027" in closing.text and "$50 reactivation fee" in closing.text
