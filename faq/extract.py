@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from pathlib import Path
 
+import yaml
 from text_to_num import alpha2digit
 
 NUM = r"(-?\d+(?:\.\d+)?)"
@@ -99,8 +103,28 @@ class Numbers:
                     or self.certified_year or self.certified_ago or self.not_expired or self.expiry_past is not None)
 
 
+@cache
+def _rewrites(language: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """A language's ways of saying amounts, dates and times, as the English the patterns below read
+    (faq/data/<language>/reading.yaml); none for English."""
+    path = Path(__file__).parent / "data" / language / "reading.yaml"
+    if language == "en" or not path.exists():
+        return ()
+    with path.open(encoding="utf-8") as fh:
+        return tuple((re.compile(pattern), replacement) for pattern, replacement in yaml.safe_load(fh))
+
+
+def _without_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def prepare(text: str, language: str = "en") -> str:
     text = text.lower().replace("’", "'").replace(",", " , ")
+    rewrites = _rewrites(language)
+    if rewrites:
+        text = alpha2digit(_without_accents(text), language, threshold=0)
+        for pattern, replacement in rewrites:
+            text = pattern.sub(replacement, text)
     text = re.sub(r"\b(cma|ccma)\s*\(\s*(aama|nha)\s*\)", r"\1", text)  # "cma (aama)" names the credential only
     text = re.sub(r"\b(a|an|one)\s+(?=(?:college\s+)?credit\b)", "1 ", text)
     text = re.sub(r"\b(every|each|no)\s+one\b", r"\1one", text)  # "every one of them": not a number
