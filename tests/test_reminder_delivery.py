@@ -297,3 +297,15 @@ async def test_pacing_holds_under_uneven_latency(db, kb):
     arrivals.sort()
     most = max(sum(1 for t in arrivals[i:] if t - start < 1.0) for i, start in enumerate(arrivals))
     assert most <= rate + 1 + in_flight
+
+
+async def test_stopped_between_claim_and_send_is_not_sent(db, kb):
+    reminders, outbox = open_store(db), Outbox()
+    schedule = sign_up(reminders, kb)
+
+    async def stop_meanwhile(step, claimed):
+        if step == "claimed":
+            reminders.stop(CHAT)  # "Stop reminders" (or /forget) tapped while the reminder was claimed
+
+    assert await scheduler(reminders, outbox, Clock(schedule[0].due), step=stop_meanwhile).tick() == 1
+    assert outbox.sent == [] and reminders.subscription(CHAT) is None
