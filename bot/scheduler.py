@@ -4,11 +4,14 @@ A plain asyncio loop with an injectable clock (the tests move time by hand; the 
 It knows nothing of Telegram: `send` is given the chat id and the reminder and says what became of it.
 
 Each pass claims what is due (`ReminderStore.claim`, under a lease), then sends each claimed reminder with
-its start spaced `1/rate` seconds from the previous one, so however many fell due at once (10,000 at the
-same minute, or those that fell due while the bot was down) they leave at `rate` messages a second, below
-Telegram's 30. Delivery is **at most once**: a reminder is marked `sending` (committed) before its request
-and is never sent again after that, even if the process dies before marking it sent. Why, and what a kill
-at each step does, is told in `bot/reminder_store.py`."""
+its start spaced `1/rate` seconds from the previous one and at most `in_flight` requests open at once, so
+however many fell due at once (10,000 at the same minute, or those that fell due while the bot was down)
+Telegram sees at most `rate + 1 + in_flight` of them in any one second (those started in it, and those held
+up before it, by a slow network or the rate limiter's pause after a 429): 20 + 1 + 8 = 29, below its 30.
+
+Delivery is **at most once**: a reminder is marked `sending` (committed) before its request and is never
+sent again after that, even if the process dies before marking it sent. Why, and what a kill at each step
+does, is told in `bot/reminder_store.py`."""
 
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ from faq.reminders import Reminder
 
 log = logging.getLogger(__name__)
 
-RATE = 25.0  # messages a second: below Telegram's 30, leaving room for the bot's replies
+RATE = 20.0  # messages a second started ...
+IN_FLIGHT = 8  # ... and at most this many open at once: at most 29 arrive in any second (see above)
 MIN_RETRY = 1.0  # seconds before a reminder Telegram refused is tried again
 POLL_SECONDS = 30.0  # how often to look for due reminders at the most (reminders are due by the day)
 
@@ -57,7 +61,7 @@ def wall_clock() -> datetime:
 
 class Scheduler:
     def __init__(self, reminders: ReminderStore, send: Send, *, clock: Callable[[], datetime] = wall_clock,
-                 rate: float = RATE, step: Step = _no_step):
+                 rate: float = RATE, in_flight: int = IN_FLIGHT, step: Step = _no_step):
         self.reminders = reminders
         self.send = send
         self.clock = clock
@@ -65,6 +69,7 @@ class Scheduler:
         self.batch = max(1, int(rate))  # one second's worth per claim, well within the lease
         self.step = step  # called between the steps ("claimed", "sending", "sent"): the tests crash there
         self._next_slot = 0.0  # monotonic time the next request may start
+        self._open = asyncio.Semaphore(in_flight)
         self.counts = dict.fromkeys(Result, 0)
 
     async def tick(self) -> int:
@@ -78,6 +83,7 @@ class Scheduler:
             tasks = []
             for c in claimed:
                 await self.step("claimed", c)
+                await self._open.acquire()
                 await self._pace()
                 tasks.append(asyncio.create_task(self._deliver(c)))
             await asyncio.gather(*tasks)
@@ -91,6 +97,12 @@ class Scheduler:
         self._next_slot = max(now, self._next_slot) + 1.0 / self.rate
 
     async def _deliver(self, c: Claimed) -> None:
+        try:
+            await self._deliver_one(c)
+        finally:
+            self._open.release()
+
+    async def _deliver_one(self, c: Claimed) -> None:
         if not self.reminders.sending(c, self.clock()):
             return  # stopped, forgotten or rescheduled since the claim
         await self.step("sending", c)

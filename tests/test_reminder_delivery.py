@@ -274,3 +274,38 @@ async def test_a_schedule_that_ended_while_the_bot_was_down_leaves_nothing(db, k
     assert await scheduler(reminders, outbox, clock).tick() == 0 and outbox.sent == []
     assert reminders.db.execute("SELECT COUNT(*) FROM reminders").fetchone()[0] == 0
     assert reminders.subscription(CHAT) is None
+
+
+async def test_pacing_holds_under_uneven_latency(db, kb):
+    """However slow or uneven the requests, no more than rate + 1 + in_flight arrive in any one second."""
+    import random
+
+    reminders = open_store(db)
+    for chat in range(300):
+        sign_up(reminders, kb, chat=7000 + chat)
+    arrivals: list[float] = []
+    rng = random.Random(15)
+
+    async def slow_send(chat_id, reminder):
+        await asyncio.sleep(rng.choice((0.0, 0.005, 0.005, 0.2)))  # the network, or a rate limiter's pause
+        arrivals.append(time.monotonic())
+        return Delivery(Result.SENT)
+
+    clock = Clock(START + timedelta(days=40))
+    rate, in_flight = 100, 4
+    assert await Scheduler(reminders, slow_send, clock=clock, rate=rate, in_flight=in_flight).tick() == 300
+    arrivals.sort()
+    most = max(sum(1 for t in arrivals[i:] if t - start < 1.0) for i, start in enumerate(arrivals))
+    assert most <= rate + 1 + in_flight
+
+
+async def test_stopped_between_claim_and_send_is_not_sent(db, kb):
+    reminders, outbox = open_store(db), Outbox()
+    schedule = sign_up(reminders, kb)
+
+    async def stop_meanwhile(step, claimed):
+        if step == "claimed":
+            reminders.stop(CHAT)  # "Stop reminders" (or /forget) tapped while the reminder was claimed
+
+    assert await scheduler(reminders, outbox, Clock(schedule[0].due), step=stop_meanwhile).tick() == 1
+    assert outbox.sent == [] and reminders.subscription(CHAT) is None

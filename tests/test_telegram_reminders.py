@@ -201,3 +201,25 @@ async def test_without_a_key_reminders_are_off_and_nothing_is_kept(api, kb, matc
     finally:
         await stop(app)
         store.close()
+
+
+async def test_a_reminder_due_while_the_bot_was_down_is_sent_at_start(api, kb, matcher, tmp_path):
+    from bot.reminder_store import ReminderStore
+
+    store = Store(tmp_path / DB_NAME, b"k" * 32)
+    now = datetime.now(UTC)
+    expires = now.date() + timedelta(days=30)
+    due = rem.Reminder(now - timedelta(hours=2), rem.Kind.BEFORE_1M, "NHA", now + timedelta(days=20), {"expires": expires},
+                       ("NHA-CE",))
+    stale = rem.Reminder(now - timedelta(days=60), rem.Kind.BEFORE_3M, "NHA", now - timedelta(days=1),
+                         {"expires": expires}, ("NHA-CE",))
+    ReminderStore(store, KEY).subscribe(USER, "NHA", expires, [stale, due], now - timedelta(days=90))
+    app = await serve(api, Dialogue(kb, matcher), store=store, reminder_key=KEY)
+    try:
+        [sent] = await said(api, 1)  # the start-up pass, nobody asking
+        assert f"expires on {expires.day} {expires:%B %Y} (30 days from today)" in sent["text"]
+        await api.wait_for("getUpdates", 3)
+        assert len(sent_to(api)) == 1  # the stale one is not sent, nothing twice
+    finally:
+        await stop(app)
+        store.close()
