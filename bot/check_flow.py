@@ -17,9 +17,11 @@ from faq.checks import CHECKS, CheckSpec
 from faq.extract import NUM, Numbers, extract, prepare
 from faq.turn import Turn
 
-CANCEL = re.compile(r"^\s*/?(cancel|stop|quit|exit|nevermind|never mind|abort)\b", re.I)
-SKIP = re.compile(r"^\s*/?(skip|pass|dont know|don'?t know|idk|not sure|unknown|n/?a)\b", re.I)
-NO = re.compile(r"^\s*(no|nope|nah|not expired|hasn'?t|it hasn'?t|still current|current|active|0)\b", re.I)
+CANCEL = re.compile(r"^\s*/?(cancel|stop|quit|exit|nevermind|never mind|abort|cancelar|parar|salir|olvidalo)\b", re.I)
+SKIP = re.compile(r"^\s*/?(skip|pass|dont know|don'?t know|idk|not sure|unknown|n/?a|saltar|omitir|no s[eé]|"
+                  r"ni idea)\b", re.I)
+NO = re.compile(r"^\s*(no|nope|nah|not expired|hasn'?t|it hasn'?t|still current|current|active|0|todav[ií]a no|"
+                r"vigente|sigue vigente|activa|activo)\b", re.I)
 
 KEYS = {
     "total": "total", "points": "total", "aama": "aama", "approved": "aama", "nonaama": "non_aama",
@@ -482,7 +484,7 @@ def _amount_answer(state: CheckState, turn: Turn) -> CheckState | None:
     if len(numbers) != 1:
         return None
     slot = state.asking or ""
-    if slot == "credits" and re.search(r"\b(hours?|hrs?)\b", turn.raw, re.I):
+    if slot == "credits" and re.search(r"\b(hours?|hrs?)\b", turn.prepared):
         slot = "hours"
     return _with(state, **{slot: calc.check_amount(slot, float(numbers[0]))})
 

@@ -26,7 +26,7 @@ from bot.contracts import (
     ShowEntry,
 )
 from bot.remind_flow import RemindStage
-from bot.render import pick_sources, render
+from bot.render import pick_sources, render, translations
 from faq import calculator as calc
 from faq import segment
 from faq.checks import CHECKS
@@ -71,6 +71,7 @@ class Dialogue:
         self.matcher = matcher or Matcher(self.kb)
         self.today = today
         self.language = self.kb.language
+        self._ = translations(self.language).gettext  # button labels, in this dialogue's language
         self.voices: dict[str, Dialogue] = {self.language: self}
         self.voices.update({lang: Dialogue(tkb, today=today) for lang, tkb in self.kb.translations.items()})
         # An entry's answer never changes for this knowledge base: rendered once, here.
@@ -235,8 +236,8 @@ class Dialogue:
                 if check.asking == "credential":
                     buttons = tuple(Button(self.kb.credentials[c].label, Say(c)) for c in CHECKS)
                 elif check.asking in ("categories", "expired"):
-                    buttons = (Button("Skip", Say("skip")),)
-                buttons += (Button("Cancel", Say("cancel")),)
+                    buttons = (Button(self._("Skip"), Say("skip")),)
+                buttons += (Button(self._("Cancel"), Say("cancel")),)
                 return (Reply(ReplyKind.CHECK, text, buttons=buttons, checks=_summaries(outcome)),
                         replace(state, check=check))
             case Checked(verdict, check):
@@ -280,7 +281,7 @@ class Dialogue:
                 questions = tuple(e.question for e in options)
                 reply = Reply(ReplyKind.CLARIFY, render("clarify", self.kb, questions=questions), score=score,
                               suggestions=questions, guesses=guesses,
-                              buttons=(*_entry_buttons(options), Button("None of these", NoneOfThese())))
+                              buttons=(*_entry_buttons(options), Button(self._("None of these"), NoneOfThese())))
                 return reply, replace(state, offered=tuple(e.id for e in options), offered_for=text)
             case Several(answers, _, _, offers):
                 entries = tuple(a.entry for a in answers)

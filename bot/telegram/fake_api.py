@@ -194,8 +194,10 @@ class FakeBotApi:
         return update_id
 
     def text(self, chat_id: int, text: str, *, user_id: int | None = None, chat_type: str = "private",
-             reply_to_bot: bool = False, reply_to: int | None = None) -> int:
+             reply_to_bot: bool = False, reply_to: int | None = None, language_code: str | None = None) -> int:
         message = self._incoming(chat_id, user_id, chat_type)
+        if language_code:
+            message["from"]["language_code"] = language_code
         message["text"] = text
         entities = []
         if text.startswith("/"):

@@ -10,14 +10,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from telegram import CallbackQuery, ForceReply, InlineQueryResultArticle, InputTextMessageContent, Message, Update
+from telegram import CallbackQuery, ForceReply, InlineQueryResultArticle, InputTextMessageContent, Message, Update, User
 from telegram.constants import ChatType, ParseMode
 from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ContextTypes, ExtBot
 
 from bot import reports, state_codec
 from bot.contracts import Button, ChatState, Exchange, NoneOfThese, Reply, ReplyKind, Say, ShowEntry, ShowTopics, Vote
-from bot.render import render
+from bot.render import render, translations
 from bot.telegram.buttons import unpack
 from bot.telegram.flood import Flood, FloodGuard
 from bot.telegram.inbox import note
@@ -114,9 +114,21 @@ async def _say(message: Message, html: str, **kwargs: Any) -> Message:
     return await with_retry(lambda: message.reply_html(html, **kwargs))
 
 
-async def _say_template(message: Message, name: str, **kwargs: Any) -> Message:
+def _language(context: Context, user: User | None = None) -> str:
+    """The chat's language: the one it chose, else the one of its last reply, else the user's Telegram one."""
+    voices = context.bot_data.dialogue.voices
+    state = context.chat_data.state if isinstance(context.chat_data, ChatData) else None
+    for language in (state and state.language, state and state.last_language,
+                     (user.language_code or "")[:2].lower() if user else None):
+        if language in voices:
+            return str(language)
+    return "en"
+
+
+async def _say_template(message: Message, context: Context, name: str, **kwargs: Any) -> Message:
     note(name)
-    return await _say(message, html_chunks(render(name))[0], **kwargs)
+    text = render(name, language=_language(context, message.from_user if message.chat.type == "private" else None))
+    return await _say(message, html_chunks(text)[0], **kwargs)
 
 
 async def flood_gate(update: Update, context: Context) -> None:
@@ -132,35 +144,37 @@ async def flood_gate(update: Update, context: Context) -> None:
     if verdict == Flood.OK:
         return
     if verdict == Flood.WARN and update.effective_message is not None:
-        await _say_template(update.effective_message, "slow_down")
+        await _say_template(update.effective_message, context, "slow_down")
     raise ApplicationHandlerStop
 
 
 def _topic_keyboard(context: Context) -> Any:
     credentials = context.bot_data.dialogue.kb.credentials
     buttons = [Button(spec.menu, ShowTopics(cid)) for cid, spec in credentials.items()]
-    return keyboard((*buttons, Button(render("topics_general_button"), ShowTopics(ALL_TOPICS))))
+    return keyboard((*buttons, Button(render("topics_general_button", language=_language(context)),
+                                      ShowTopics(ALL_TOPICS))))
 
 
 async def start(update: Update, context: Context) -> None:
     assert update.effective_message is not None
-    await _say_template(update.effective_message, "greeting", reply_markup=_topic_keyboard(context))
+    await _say_template(update.effective_message, context, "greeting", reply_markup=_topic_keyboard(context))
 
 
 async def help_command(update: Update, context: Context) -> None:
     assert update.effective_message is not None
-    await _say_template(update.effective_message, "help")
+    await _say_template(update.effective_message, context, "help")
 
 
 async def topics(update: Update, context: Context) -> None:
     assert update.effective_message is not None
-    await _say_template(update.effective_message, "topics", reply_markup=_topic_keyboard(context))
+    await _say_template(update.effective_message, context, "topics", reply_markup=_topic_keyboard(context))
 
 
 async def sources(update: Update, context: Context) -> None:
     assert update.effective_message is not None
     kb = context.bot_data.dialogue.kb
-    for html in html_chunks(render("sources", sources=[s for s in kb.sources.values() if s.url])):
+    sources = [s for s in kb.sources.values() if s.url]
+    for html in html_chunks(render("sources", language=_language(context, update.effective_user), sources=sources)):
         await _say(update.effective_message, html)
 
 
@@ -197,12 +211,12 @@ async def text_message(update: Update, context: Context) -> None:
 
 async def unknown_command(update: Update, context: Context) -> None:
     if update.effective_chat and update.effective_chat.type == ChatType.PRIVATE and update.effective_message:
-        await _say_template(update.effective_message, "unknown_command")
+        await _say_template(update.effective_message, context, "unknown_command")
 
 
 async def non_text(update: Update, context: Context) -> None:
     assert update.effective_message is not None
-    await _say_template(update.effective_message, "non_text")
+    await _say_template(update.effective_message, context, "non_text")
 
 
 async def button(update: Update, context: Context) -> None:
@@ -226,7 +240,7 @@ async def button(update: Update, context: Context) -> None:
         case _:
             said = None
     if said is None:
-        await _say_template(message, "button_expired")
+        await _say_template(message, context, "button_expired")
         return
     reply, chat.state = said
     await send_reply(message, reply, context, action.text if isinstance(action, Say) else "")
@@ -236,14 +250,14 @@ async def _feedback(message: Message, context: Context, vote: Vote) -> None:
     """One vote per chat per answer: pressing again (either thumb) changes the vote, it does not add one."""
     writer = context.bot_data.writer
     if writer is None or vote.entry not in _known_answers(context):
-        await _say_template(message, "button_expired")
+        await _say_template(message, context, "button_expired")
         return
     chat_id, entry, value = message.chat_id, vote.entry, 1 if vote.up else -1
     writer.submit("record a vote", lambda store: store.record_feedback(chat_id, "telegram", entry, value))
     if vote.up:
-        await _say_template(message, "feedback_thanks")
+        await _say_template(message, context, "feedback_thanks")
         return
-    prompt = await _say_template(message, "feedback_ask", reply_markup=ForceReply(selective=True))
+    prompt = await _say_template(message, context, "feedback_ask", reply_markup=ForceReply(selective=True))
     _chat(context).feedback_prompt = (prompt.message_id, entry)
 
 
@@ -264,7 +278,7 @@ async def _feedback_comment(message: Message, context: Context) -> bool:
         writer.submit("record a comment",
                       lambda store: store.add_feedback_comment_for(chat_id, "telegram", entry, comment))
     chat.feedback_prompt = None
-    await _say_template(message, "feedback_noted")
+    await _say_template(message, context, "feedback_noted")
     return True
 
 
@@ -295,8 +309,8 @@ def _is_admin(update: Update, context: Context) -> bool:
 async def _show_topic(query: CallbackQuery, context: Context, group: str | None) -> None:
     kb = context.bot_data.dialogue.kb
     if group is None:
-        markup = _topic_keyboard(context)
-        await with_retry(lambda: query.edit_message_text(to_html(render("topics")), reply_markup=markup))
+        markup, title = _topic_keyboard(context), to_html(render("topics", language=_language(context)))
+        await with_retry(lambda: query.edit_message_text(title, reply_markup=markup))
         return
     if group != ALL_TOPICS and group not in kb.credentials:
         return
@@ -304,8 +318,8 @@ async def _show_topic(query: CallbackQuery, context: Context, group: str | None)
                and ((group == ALL_TOPICS and (not e.credentials or len(e.credentials) > 1))
                     or (group != ALL_TOPICS and list(e.credentials) == [group]))]
     buttons = [Button(e.question, ShowEntry(e.id)) for e in entries]
-    markup = keyboard((*buttons, Button("« Back", ShowTopics())))
-    title = to_html(render("topic_title", kb, group=None if group == ALL_TOPICS else group))
+    markup = keyboard((*buttons, Button(translations(_language(context)).gettext("« Back"), ShowTopics())))
+    title = to_html(render("topic_title", kb, language=_language(context), group=None if group == ALL_TOPICS else group))
     await with_retry(lambda: query.edit_message_text(title, reply_markup=markup))
 
 
