@@ -12,9 +12,13 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from rapidfuzz import fuzz
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
 
 from faq.kb import Entry, KnowledgeBase, KnowledgeBaseError
 from faq.normalize import Normalized, Normalizer
@@ -44,6 +48,12 @@ SAME_CREDENTIAL = 1.0
 GENERAL_ENTRY = 0.97
 PARTIAL_CREDENTIAL = 0.9
 OTHER_CREDENTIAL = 0.45
+
+# rank's vectorised arithmetic (issue 17)
+_Ints = npt.NDArray[np.integer[Any]]
+_Floats = npt.NDArray[np.float64]
+_F1_SCALE = 100 * OVERLAP_WEIGHT * 2  # the constant part of the overlap score, folded as it always was
+_UNKNOWN_CREDENTIAL = 1 << 62  # a credential the knowledge base does not define: matches no entry
 
 
 @dataclass(frozen=True)
@@ -136,14 +146,11 @@ class Matcher:
         self._domain = frozenset(self._idf) | answer_words
 
         self._phrasings: list[_Phrasing] = []
-        self._index: dict[str, list[int]] = defaultdict(list)
         for i, norm in normalized:
-            tokens = frozenset(norm.tokens)
-            weight = sum(self._idf[t] for t in tokens) + (CREDENTIAL_WORD if norm.credentials else 0.0)
-            p = _Phrasing(i, tokens, norm.credentials, " ".join(sorted(tokens)), weight)
-            for t in tokens:
-                self._index[t].append(len(self._phrasings))
-            self._phrasings.append(p)
+            words = frozenset(norm.tokens)
+            weight = sum(self._idf[t] for t in words) + (CREDENTIAL_WORD if norm.credentials else 0.0)
+            self._phrasings.append(_Phrasing(i, words, norm.credentials, " ".join(sorted(words)), weight))
+        self._build_rank_index()
 
     def is_off_topic(self, norm: Normalized, need_anchor: bool = True) -> bool:
         """About something else: an out-of-scope word; or, naming no credential, (with need_anchor) no domain
@@ -166,47 +173,31 @@ class Matcher:
 
     def rank(self, norm: Normalized, enough: int | None = None) -> list[Scored]:
         """Entries sharing a word with the question, best first: all of them, or (with `enough`) at least the
-        best `enough`, skipping the fuzzy score of phrasings whose overlap alone rules them out."""
+        best `enough`, skipping the fuzzy score of entries whose overlap alone rules them out.
+
+        What it returns is exactly what scoring entry by entry returns (tests/test_rank_equivalence.py keeps
+        that implementation as the reference); the arithmetic below is done in the same order so the floats
+        are bit-identical. See "Ranking, vectorised" further down for the index and the helpers."""
         weights = {t: self.idf(t) for t in norm.tokens}
-        q_weight = sum(weights.values())
+        touched = self._touched(weights, norm.credentials)
+        if touched is None:
+            return []
+        idx, part, entry_of = touched
         q_text = " ".join(sorted(weights))
-        overlap: dict[int, float] = defaultdict(float)
-        for token, weight in weights.items():  # walk the index once instead of intersecting every phrasing
-            for pi in self._index.get(token, ()):
-                overlap[pi] += weight
-        per_entry: dict[int, list[tuple[float, _Phrasing]]] = defaultdict(list)
-        for pi, shared in overlap.items():
-            p = self._phrasings[pi]
-            if p.credentials & norm.credentials:
-                shared += CREDENTIAL_WORD
-                q_cov = shared / (q_weight + CREDENTIAL_WORD)
-            else:
-                q_cov = shared / q_weight
-            p_cov = shared / p.weight
-            per_entry[p.entry_index].append((100 * OVERLAP_WEIGHT * 2 * q_cov * p_cov / (q_cov + p_cov), p))
+        starts = np.flatnonzero(np.concatenate(([True], entry_of[1:] != entry_of[:-1])))
+        group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(idx))))
+        entries = entry_of[starts]
+        factor = self._factors(entries, norm.credentials)
         # The fuzzy part adds at most FUZZY_MAX: an entry whose best overlap plus that cannot reach the
-        # `enough`-th best exact score found so far is left unscored (what keeps a large knowledge base fast).
-        bounds = []
-        for index, found in per_entry.items():
-            factor = _credential_factor(self.entries[index].credentials, norm.credentials)
-            found.sort(key=lambda f: -f[0])
-            bounds.append(((found[0][0] + FUZZY_MAX) * factor, factor, index, found))
-        bounds.sort(key=lambda b: -b[0])
-        best: dict[int, float] = {}
-        top: list[float] = []  # min-heap of the best `enough` exact scores
-        for bound, factor, index, found in bounds:
-            if enough and len(top) >= enough and bound < top[0]:
-                break
-            score = 0.0
-            for part, p in found:
-                if part + FUZZY_MAX <= score:
-                    break
-                score = max(score, part + FUZZY_MAX * fuzz.token_sort_ratio(q_text, p.text) / 100)
-            best[index] = score * factor
-            heapq.heappush(top, best[index])
-            if enough and len(top) > enough:
-                heapq.heappop(top)
-        ranked = [Scored(self.entries[i], s) for i, s in best.items()]
+        # `enough`-th best exact score is left unscored (what keeps a large knowledge base fast).
+        bound = (np.maximum.reduceat(part, starts) + FUZZY_MAX) * factor
+        chosen: _Ints
+        if not enough or len(entries) <= enough:
+            chosen = np.arange(len(entries))
+            scores = self._exact(q_text, chosen, group, part, idx, factor)
+        else:
+            chosen, scores = self._prune(q_text, enough, bound, group, part, idx, factor)
+        ranked = [Scored(self.entries[i], s) for i, s in zip(entries[chosen].tolist(), scores.tolist(), strict=True)]
         ranked.sort(key=lambda s: (-s.score, s.entry.id))
         return ranked
 
@@ -262,6 +253,123 @@ class Matcher:
     @property
     def phrasing_count(self) -> int:
         return len(self._phrasings)
+
+
+    # --- Ranking, vectorised (issue 17): the index built once per load, and rank's helpers ---------------
+    # Postings are int32 arrays of phrasing numbers, per-phrasing weights and credential bitmasks are arrays,
+    # phrasings are numbered entry by entry (so an entry's phrasings are one run, for np.maximum.reduceat).
+
+    def _build_rank_index(self) -> None:
+        index: dict[str, list[int]] = defaultdict(list)
+        for pi, p in enumerate(self._phrasings):
+            for t in p.tokens:
+                index[t].append(pi)
+        self._postings: dict[str, npt.NDArray[np.int32]] = {
+            t: np.array(pis, dtype=np.int32) for t, pis in index.items()}
+        credentials = sorted({c for p in self._phrasings for c in p.credentials}
+                             | {c for e in self.entries for c in e.credentials} | set(self.kb.credentials))
+        self._credential_bit = {c: 1 << b for b, c in enumerate(credentials)}
+        self._p_entry = np.array([p.entry_index for p in self._phrasings], dtype=np.int32)
+        self._p_weight = np.array([p.weight for p in self._phrasings], dtype=np.float64)
+        self._p_credentials = np.array([self._credential_mask(p.credentials) for p in self._phrasings],
+                                       dtype=np.int64)
+        self._p_text = [p.text for p in self._phrasings]
+        self._e_credentials = np.array([self._credential_mask(e.credentials) for e in self.entries], dtype=np.int64)
+
+    def _credential_mask(self, credentials: Iterable[str]) -> int:
+        mask = 0
+        for c in credentials:
+            mask |= self._credential_bit.get(c, _UNKNOWN_CREDENTIAL)
+        return mask
+
+    def _touched(self, weights: dict[str, float],
+                 asked: frozenset[str]) -> tuple[_Ints, _Floats, _Ints] | None:
+        """The phrasings sharing a word with the question (ascending), their overlap parts, their entries."""
+        postings = [(self._postings[t], w) for t, w in weights.items() if t in self._postings]
+        if not postings:
+            return None
+        if len(postings) == 1:
+            idx = postings[0][0]
+            shared = np.full(len(idx), postings[0][1])
+        else:
+            idx = np.unique(np.concatenate([p for p, _ in postings]))
+            shared = np.zeros(len(idx))
+            for p, w in postings:  # in the question's token order, as the sums were always added
+                shared[np.searchsorted(idx, p)] += w
+        q_weight = sum(weights.values())
+        return idx, self._parts(idx, shared, q_weight, self._credential_mask(asked)), self._p_entry[idx]
+
+    def _parts(self, idx: _Ints, shared: _Floats, q_weight: float, asked: int) -> _Floats:
+        """The overlap score of each phrasing: F1 of query coverage and phrasing coverage."""
+        if asked:
+            hit = (self._p_credentials[idx] & asked) != 0
+            shared = np.where(hit, shared + CREDENTIAL_WORD, shared)
+            q_cov = np.where(hit, shared / (q_weight + CREDENTIAL_WORD), shared / q_weight)
+        else:
+            q_cov = shared / q_weight
+        p_cov = shared / self._p_weight[idx]
+        result: _Floats = _F1_SCALE * q_cov * p_cov / (q_cov + p_cov)
+        return result
+
+    def _factors(self, entries: _Ints, asked: frozenset[str]) -> _Floats:
+        """_credential_factor for each entry, from bitmasks."""
+        if not asked:
+            return np.full(len(entries), SAME_CREDENTIAL)
+        mask = self._credential_mask(asked)
+        own = self._e_credentials[entries]
+        return np.where(own == 0, GENERAL_ENTRY,
+                        np.where(own == mask, SAME_CREDENTIAL,
+                                 np.where((own & mask) != 0, PARTIAL_CREDENTIAL, OTHER_CREDENTIAL)))
+
+    def _exact(self, q_text: str, chosen: _Ints, group: _Ints, part: _Floats, idx: _Ints,
+               factor: _Floats) -> _Floats:
+        """The exact scores of the chosen entries (positions among the touched ones; `group` gives each touched
+        phrasing's position): best phrasing with its fuzzy part, times the credential factor. One rapidfuzz
+        call for all their phrasings that could be their entry's best."""
+        if not len(chosen):
+            return np.zeros(0)
+        selected = np.zeros(len(factor), dtype=bool)
+        selected[chosen] = True
+        where = np.flatnonzero(selected[group])
+        rows = group[where]
+        parts = part[where]
+        row_starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+        best_part = np.repeat(np.maximum.reduceat(parts, row_starts), np.diff(np.append(row_starts, len(rows))))
+        # A phrasing whose overlap plus the whole fuzzy part cannot pass its entry's best overlap never wins.
+        keep = parts + FUZZY_MAX > best_part
+        where, rows, parts = where[keep], rows[keep], parts[keep]
+        texts = [self._p_text[i] for i in idx[where].tolist()]
+        ratios = process.cdist([q_text], texts, scorer=fuzz.token_sort_ratio, dtype=np.float64)[0]
+        values = parts + FUZZY_MAX * ratios / 100
+        row_starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+        best = np.zeros(len(factor))
+        best[rows[row_starts]] = np.maximum(np.maximum.reduceat(values, row_starts), 0.0)
+        result: _Floats = best[chosen] * factor[chosen]
+        return result
+
+    def _prune(self, q_text: str, enough: int, bound: _Floats, group: _Ints, part: _Floats, idx: _Ints,
+               factor: _Floats) -> tuple[_Ints, _Floats]:
+        """The entries that scoring in order of bound, until a bound falls below the `enough`-th best exact
+        score so far, would score; and their scores. Two passes: the `enough` best bounds set a floor, every
+        entry whose bound reaches it is scored at once, then the stopping rule runs over those few."""
+        order = np.argsort(-bound, kind="stable")
+        first = order[:enough]
+        first_scores = self._exact(q_text, first, group, part, idx, factor)
+        floor = first_scores.min()
+        rest = order[enough:]
+        rest = rest[bound[rest] >= floor]
+        chosen = np.concatenate((first, rest))
+        scores = np.concatenate((first_scores, self._exact(q_text, rest, group, part, idx, factor)))
+        top: list[float] = []
+        kept = 0
+        for b, s in zip(bound[chosen].tolist(), scores.tolist(), strict=True):
+            if len(top) >= enough and b < top[0]:
+                break
+            heapq.heappush(top, s)
+            if len(top) > enough:
+                heapq.heappop(top)
+            kept += 1
+        return chosen[:kept], scores[:kept]
 
 
 def _sure(top: float, ranking: tuple[Scored, ...], norm: Normalized) -> bool:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from bot.dialogue import Dialogue
     from bot.live import LiveDialogue
     from bot.store import Store
+    from faq.kb import Entry
+    from faq.matcher import Matcher
 
 log = logging.getLogger(__name__)
 
@@ -260,17 +262,30 @@ async def _show_topic(query: CallbackQuery, context: Context, group: str | None)
     await with_retry(lambda: query.edit_message_text(title, reply_markup=markup))
 
 
+def inline_entries(matcher: Matcher, text: str) -> list[Entry]:
+    """The best INLINE_RESULTS answerable entries for an inline query. The ranking is pruned: its first `enough`
+    entries are exact, so when INLINE_RESULTS answerable ones are among them they are the best; when
+    out-of-scope entries crowd them out, it ranks again with twice the room."""
+    norm = matcher.normalize(text[:500])
+    enough = 2 * INLINE_RESULTS
+    while True:
+        ranking = matcher.rank(norm, enough=enough)
+        answerable = [s.entry for s in ranking[:enough] if not s.entry.decline]
+        if len(answerable) >= INLINE_RESULTS or len(ranking) < enough or enough >= len(matcher.entries):
+            return answerable[:INLINE_RESULTS]
+        enough *= 2
+
+
 async def inline_query(update: Update, context: Context) -> None:
     query = update.inline_query
     assert query is not None
     dialogue = context.bot_data.dialogue
-    matcher = dialogue.matcher
     if query.query.strip():
-        ranked = [s.entry for s in matcher.rank(matcher.normalize(query.query[:500])) if not s.entry.decline]
+        ranked = inline_entries(dialogue.matcher, query.query)
     else:
-        ranked = [e for e in dialogue.kb.entries.values() if e.topics]
+        ranked = [e for e in dialogue.kb.entries.values() if e.topics][:INLINE_RESULTS]
     results = []
-    for entry in ranked[:INLINE_RESULTS]:
+    for entry in ranked:
         said = dialogue.answer_entry(entry.id, ChatState())
         assert said is not None
         text = said[0].text
