@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import sys
+import time
 from pathlib import Path
 
 from bench import e2e, growth, matching
@@ -16,6 +17,9 @@ from bot.evaluate import load_cases
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ROOT.parent / "shared" / "eval" / "public.yaml"
 OWN = ROOT / "tests" / "data" / "regression.yaml"
+
+
+PARTS = ("matching", "growth", "e2e", "startup")
 
 
 def table(rows: list[dict]) -> str:
@@ -44,11 +48,17 @@ def machine() -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("parts", nargs="*", metavar="PART",
+                        help=f"only these parts ({', '.join(PARTS)}); default: all")
     parser.add_argument("--eval", type=Path, action="append",
                         help="eval file(s); default: the shared public eval if present, and the project's own")
-    parser.add_argument("--skip", action="append", default=[], choices=["matching", "growth", "e2e", "startup"])
+    parser.add_argument("--skip", action="append", default=[], choices=PARTS)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     args = parser.parse_args(argv)
+    for part in args.parts:
+        if part not in PARTS:
+            parser.error(f"unknown part {part!r}: choose from {', '.join(PARTS)}")
+    args.skip += [p for p in PARTS if args.parts and p not in args.parts]
 
     dialogue = Dialogue()
     files = args.eval or [p for p in (PUBLIC, OWN) if p.exists()]
@@ -81,8 +91,12 @@ def main(argv=None) -> int:
         results["startup"] = e2e.startup()
         print(f"\n== Start-up: process start to first answer, peak RSS ==\n{table(results['startup'])}")
 
+    # A partial run (`python -m bench growth`) replaces its own parts and keeps the others' last figures.
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    previous = json.loads(args.out.read_text()) if args.out.exists() and args.parts else {}
+    results["measured"] = {**previous.get("measured", {}),
+                           **{p: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) for p in PARTS if p not in args.skip}}
+    args.out.write_text(json.dumps({**previous, **results}, indent=1, ensure_ascii=False))
     print(f"\nwritten to {args.out}")
     return 0
 

@@ -26,13 +26,14 @@ from faq.kb import KnowledgeBase
 from faq.matcher import RANKED, Matcher
 
 SIZES = (100, 1_000, 10_000)
-PASSES = 3
+PASSES = 5
 REFERENCE_SAMPLE = 40  # questions the old ranking is timed on (it takes up to a second each at 10,000)
 SYNTHETIC_QUESTIONS = 100
 _CONSONANTS = "bdfgklmnprtvz"
 _VOWELS = "aeiou"
 _TOPIC_POOL = 2_000
 _OWN_WORDS = 4
+KEEP_REAL_WORD = 0.3  # the share of a template's content words a synthetic entry keeps (shared with the real ones)
 
 
 def _word(n: int, syllables: int = 3) -> str:
@@ -66,9 +67,15 @@ def realistic(kb: KnowledgeBase, size: int, seed: int = 17) -> KnowledgeBase:
         template = base[k % len(base)]
         own = [w for w in (_word(k * _OWN_WORDS + j + 5_000) for j in range(_OWN_WORDS)) if w not in avoid]
         vocab = own + rng.choices(pool, weights=zipf, k=2)
+        swap: dict[str, str] = {}  # each content word of the template, kept or replaced the same way throughout
 
-        def rewrite(text: str, rng: random.Random = rng, own: list[str] = own, vocab: list[str] = vocab) -> str:
-            words = [w if w.lower() in keep or rng.random() < 0.45 else rng.choice(vocab) for w in text.split()]
+        def rewrite(text: str, rng: random.Random = rng, own: list[str] = own, vocab: list[str] = vocab,
+                    swap: dict[str, str] = swap) -> str:
+            words = []
+            for w in text.split():
+                if w.lower() not in keep and w not in swap:
+                    swap[w] = w if rng.random() < KEEP_REAL_WORD else rng.choice(vocab)
+                words.append(swap.get(w, w))
             if not set(words) & set(own):
                 words.append(rng.choice(own))  # one word of its own at least: no other entry's phrasing
             return " ".join(words)
@@ -130,8 +137,11 @@ def _timed(fn: Callable[[str], object], questions: list[str], passes: int) -> di
     runs = [_pass_times(fn, questions) for _ in range(passes)]
     p50s = [statistics.median(r) for r in runs]
     p99s = [_p(r, 0.99) for r in runs]
+    # Each question's best pass: what the question costs when the shared machine did not preempt it.
+    floor = [min(times) for times in zip(*runs, strict=True)]
     return {"p50_us": round(statistics.median(p50s), 1), "p99_us": round(statistics.median(p99s), 1),
-            "p99_min_us": round(min(p99s), 1), "p99_max_us": round(max(p99s), 1)}
+            "p99_min_us": round(min(p99s), 1), "p99_max_us": round(max(p99s), 1),
+            "p99_best_pass_us": round(_p(floor, 0.99), 1)}
 
 
 def _inline(matcher: Matcher) -> Callable[[str], object]:
@@ -163,6 +173,7 @@ def measure(kb: KnowledgeBase, kind: str, questions: list[str], passes: int = PA
     return {"kind": kind, "entries": len(kb.entries), "phrasings": matcher.phrasing_count,
             "build_s": round(build_s, 2), **decide,
             "inline_p50_us": inline["p50_us"], "inline_p99_us": inline["p99_us"],
+            "inline_p99_min_us": inline["p99_min_us"], "inline_p99_best_pass_us": inline["p99_best_pass_us"],
             "rank_old_us": round(old / len(norms) * 1e6, 1), "rank_new_us": round(new / len(norms) * 1e6, 1),
             "rank_speedup": round(old / new, 1)}
 

@@ -53,6 +53,7 @@ OTHER_CREDENTIAL = 0.45
 _Ints = npt.NDArray[np.integer[Any]]
 _Floats = npt.NDArray[np.float64]
 _F1_SCALE = 100 * OVERLAP_WEIGHT * 2  # the constant part of the overlap score, folded as it always was
+_RATIO_SLACK = 1e-6  # rounding room for the length bound of token_sort_ratio: a phrasing too many is harmless
 _UNKNOWN_CREDENTIAL = 1 << 62  # a credential the knowledge base does not define: matches no entry
 
 
@@ -178,8 +179,13 @@ class Matcher:
         What it returns is exactly what scoring entry by entry returns (tests/test_rank_equivalence.py keeps
         that implementation as the reference); the arithmetic below is done in the same order so the floats
         are bit-identical. See "Ranking, vectorised" further down for the index and the helpers."""
+        return self._rank(norm, enough, answerable_only=False)
+
+    def _rank(self, norm: Normalized, enough: int | None, answerable_only: bool) -> list[Scored]:
         weights = {t: self.idf(t) for t in norm.tokens}
-        touched = self._touched(weights, norm.credentials)
+        if sum(len(self._index.get(t, ())) for t in weights) <= self._python_up_to:
+            return self._rank_python(norm, weights, enough, answerable_only)
+        touched = self._touched(weights, norm.credentials, answerable_only)
         if touched is None:
             return []
         idx, part, entry_of = touched
@@ -190,16 +196,19 @@ class Matcher:
         factor = self._factors(entries, norm.credentials)
         # The fuzzy part adds at most FUZZY_MAX: an entry whose best overlap plus that cannot reach the
         # `enough`-th best exact score is left unscored (what keeps a large knowledge base fast).
-        bound = (np.maximum.reduceat(part, starts) + FUZZY_MAX) * factor
+        best_part = np.maximum.reduceat(part, starts)
+        bound = (best_part + FUZZY_MAX) * factor
         chosen: _Ints
         if not enough or len(entries) <= enough:
             chosen = np.arange(len(entries))
             scores = self._exact(q_text, chosen, group, part, idx, factor)
         else:
-            chosen, scores = self._prune(q_text, enough, bound, group, part, idx, factor)
-        ranked = [Scored(self.entries[i], s) for i, s in zip(entries[chosen].tolist(), scores.tolist(), strict=True)]
-        ranked.sort(key=lambda s: (-s.score, s.entry.id))
-        return ranked
+            chosen, scores = self._prune(q_text, enough, bound, best_part * factor, group, part, idx, factor)
+        chosen_entries = entries[chosen]
+        order = np.lexsort((self._id_rank[chosen_entries], -scores))  # by score, best first; then by id
+        found = self.entries
+        return [Scored(found[i], s)
+                for i, s in zip(chosen_entries[order].tolist(), scores[order].tolist(), strict=True)]
 
     def decide(self, norm: Normalized) -> Decision:
         """Answer, merge, clarify or decline a normalised question."""
@@ -259,11 +268,16 @@ class Matcher:
     # Postings are int32 arrays of phrasing numbers, per-phrasing weights and credential bitmasks are arrays,
     # phrasings are numbered entry by entry (so an entry's phrasings are one run, for np.maximum.reduceat).
 
+    # Up to this many postings for the question's words, numpy's fixed cost per call outweighs what it saves:
+    # the entry-by-entry ranking runs instead (a knowledge base of 39 entries has 432 phrasings in all).
+    _python_up_to = 600
+
     def _build_rank_index(self) -> None:
         index: dict[str, list[int]] = defaultdict(list)
         for pi, p in enumerate(self._phrasings):
             for t in p.tokens:
                 index[t].append(pi)
+        self._index = dict(index)
         self._postings: dict[str, npt.NDArray[np.int32]] = {
             t: np.array(pis, dtype=np.int32) for t, pis in index.items()}
         credentials = sorted({c for p in self._phrasings for c in p.credentials}
@@ -273,7 +287,12 @@ class Matcher:
         self._p_weight = np.array([p.weight for p in self._phrasings], dtype=np.float64)
         self._p_credentials = np.array([self._credential_mask(p.credentials) for p in self._phrasings],
                                        dtype=np.int64)
-        self._p_text = [p.text for p in self._phrasings]
+        self._p_text = np.array([p.text for p in self._phrasings], dtype=object)
+        self._p_answerable = np.array([not self.entries[p.entry_index].decline for p in self._phrasings], dtype=bool)
+        self._p_length = np.array([len(p.text) for p in self._phrasings], dtype=np.int64)
+        by_id = sorted(range(len(self.entries)), key=lambda i: self.entries[i].id)
+        self._id_rank = np.empty(len(self.entries), dtype=np.int64)
+        self._id_rank[by_id] = np.arange(len(self.entries))
         self._e_credentials = np.array([self._credential_mask(e.credentials) for e in self.entries], dtype=np.int64)
 
     def _credential_mask(self, credentials: Iterable[str]) -> int:
@@ -282,20 +301,79 @@ class Matcher:
             mask |= self._credential_bit.get(c, _UNKNOWN_CREDENTIAL)
         return mask
 
-    def _touched(self, weights: dict[str, float],
-                 asked: frozenset[str]) -> tuple[_Ints, _Floats, _Ints] | None:
+    def _rank_python(self, norm: Normalized, weights: dict[str, float], enough: int | None,
+                     answerable_only: bool) -> list[Scored]:
+        """The ranking entry by entry, as it was before numpy: for the few phrasings of a small index."""
+        q_weight = sum(weights.values())
+        q_text = " ".join(sorted(weights))
+        overlap: dict[int, float] = defaultdict(float)
+        for token, weight in weights.items():  # walk the index once instead of intersecting every phrasing
+            for pi in self._index.get(token, ()):
+                overlap[pi] += weight
+        per_entry: dict[int, list[tuple[float, _Phrasing]]] = defaultdict(list)
+        for pi, shared in overlap.items():
+            p = self._phrasings[pi]
+            if answerable_only and self.entries[p.entry_index].decline:
+                continue
+            if p.credentials & norm.credentials:
+                shared += CREDENTIAL_WORD
+                q_cov = shared / (q_weight + CREDENTIAL_WORD)
+            else:
+                q_cov = shared / q_weight
+            p_cov = shared / p.weight
+            per_entry[p.entry_index].append((100 * OVERLAP_WEIGHT * 2 * q_cov * p_cov / (q_cov + p_cov), p))
+        bounds = []
+        for index, found in per_entry.items():
+            factor = _credential_factor(self.entries[index].credentials, norm.credentials)
+            found.sort(key=lambda f: -f[0])
+            bounds.append(((found[0][0] + FUZZY_MAX) * factor, factor, index, found))
+        bounds.sort(key=lambda b: -b[0])
+        best: dict[int, float] = {}
+        top: list[float] = []  # min-heap of the best `enough` exact scores
+        for bound, factor, index, found in bounds:
+            if enough and len(top) >= enough and bound < top[0]:
+                break
+            score = 0.0
+            for part, p in found:
+                if part + FUZZY_MAX <= score:
+                    break
+                score = max(score, part + FUZZY_MAX * fuzz.ratio(q_text, p.text) / 100)
+            best[index] = score * factor
+            heapq.heappush(top, best[index])
+            if enough and len(top) > enough:
+                heapq.heappop(top)
+        ranked = [Scored(self.entries[i], s) for i, s in best.items()]
+        ranked.sort(key=lambda s: (-s.score, s.entry.id))
+        return ranked
+
+    def rank_answerable(self, norm: Normalized, enough: int | None = None) -> list[Scored]:
+        """`rank` with the out-of-scope (decline) entries left out: what an inline query offers. The same
+        entries, order and scores as `[s for s in rank(norm) if not s.entry.decline]`, up to the pruning."""
+        return self._rank(norm, enough, answerable_only=True)
+
+    def _touched(self, weights: dict[str, float], asked: frozenset[str],
+                 answerable_only: bool = False) -> tuple[_Ints, _Floats, _Ints] | None:
         """The phrasings sharing a word with the question (ascending), their overlap parts, their entries."""
         postings = [(self._postings[t], w) for t, w in weights.items() if t in self._postings]
         if not postings:
             return None
+        idx: _Ints
         if len(postings) == 1:
             idx = postings[0][0]
             shared = np.full(len(idx), postings[0][1])
-        else:
-            idx = np.unique(np.concatenate([p for p, _ in postings]))
-            shared = np.zeros(len(idx))
+        else:  # dense over all phrasings: a pass over a few hundred kilobytes beats sorting the postings
+            total = np.zeros(len(self._phrasings))
+            seen = np.zeros(len(self._phrasings), dtype=bool)
             for p, w in postings:  # in the question's token order, as the sums were always added
-                shared[np.searchsorted(idx, p)] += w
+                total[p] += w
+                seen[p] = True
+            idx = np.flatnonzero(seen)
+            shared = total[idx]
+        if answerable_only:
+            answerable = self._p_answerable[idx]
+            idx, shared = idx[answerable], shared[answerable]
+            if not len(idx):
+                return None
         q_weight = sum(weights.values())
         return idx, self._parts(idx, shared, q_weight, self._credential_mask(asked)), self._p_entry[idx]
 
@@ -334,42 +412,75 @@ class Matcher:
         rows = group[where]
         parts = part[where]
         row_starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
-        best_part = np.repeat(np.maximum.reduceat(parts, row_starts), np.diff(np.append(row_starts, len(rows))))
-        # A phrasing whose overlap plus the whole fuzzy part cannot pass its entry's best overlap never wins.
-        keep = parts + FUZZY_MAX > best_part
-        where, rows, parts = where[keep], rows[keep], parts[keep]
-        texts = [self._p_text[i] for i in idx[where].tolist()]
-        ratios = process.cdist([q_text], texts, scorer=fuzz.token_sort_ratio, dtype=np.float64)[0]
-        values = parts + FUZZY_MAX * ratios / 100
-        row_starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
-        best = np.zeros(len(factor))
-        best[rows[row_starts]] = np.maximum(np.maximum.reduceat(values, row_starts), 0.0)
-        result: _Floats = best[chosen] * factor[chosen]
+        # Round one: each entry's phrasing of best overlap, fuzzy-scored, gives a floor for the entry's score.
+        # Round two: only the phrasings that could pass it, judged by an upper bound of token_sort_ratio from
+        # the two lengths alone (an Indel distance is at least their difference).
+        first = np.zeros(len(rows), dtype=bool)
+        first[row_starts + _first_max(parts, row_starts)] = True
+        floor = np.zeros(len(factor))
+        floor[rows[first]] = parts[first] + FUZZY_MAX * self._ratios(q_text, idx[where[first]]) / 100
+        q_len = len(q_text)
+        p_len = self._p_length[idx[where]]
+        ceiling = 100 * 2 * np.minimum(q_len, p_len) / np.maximum(q_len + p_len, 1) + _RATIO_SLACK
+        second = ~first & (parts + FUZZY_MAX * ceiling / 100 > floor[rows])
+        if second.any():
+            values = parts[second] + FUZZY_MAX * self._ratios(q_text, idx[where[second]]) / 100
+            np.maximum.at(floor, rows[second], values)
+        result: _Floats = np.maximum(floor[chosen], 0.0) * factor[chosen]
         return result
 
-    def _prune(self, q_text: str, enough: int, bound: _Floats, group: _Ints, part: _Floats, idx: _Ints,
-               factor: _Floats) -> tuple[_Ints, _Floats]:
+    def _ratios(self, q_text: str, phrasings: _Ints) -> _Floats:
+        """fuzz.token_sort_ratio of the question and each phrasing: both texts are already their sorted words
+        joined by single spaces, which is what token_sort_ratio compares with fuzz.ratio, so fuzz.ratio itself."""
+        texts = self._p_text[phrasings].tolist()
+        ratios: _Floats = process.cdist([q_text], texts, scorer=fuzz.ratio, dtype=np.float64)[0]
+        return ratios
+
+    def _prune(self, q_text: str, enough: int, bound: _Floats, lower: _Floats, group: _Ints, part: _Floats,
+               idx: _Ints, factor: _Floats) -> tuple[_Ints, _Floats]:
         """The entries that scoring in order of bound, until a bound falls below the `enough`-th best exact
-        score so far, would score; and their scores. Two passes: the `enough` best bounds set a floor, every
-        entry whose bound reaches it is scored at once, then the stopping rule runs over those few."""
+        score so far, would score; and their scores.
+
+        No entry whose bound is under the `enough`-th best lower bound (best overlap alone, no fuzzy part) is
+        ever scored: the entries holding those lower bounds come before it and already score that much. The
+        rest is scored in chunks of doubling size, in order of bound, until the next bound falls below the
+        `enough`-th best exact score so far; then bisection finds the exact place the scoring would stop."""
         order = np.argsort(-bound, kind="stable")
-        first = order[:enough]
-        first_scores = self._exact(q_text, first, group, part, idx, factor)
-        floor = first_scores.min()
-        rest = order[enough:]
-        rest = rest[bound[rest] >= floor]
-        chosen = np.concatenate((first, rest))
-        scores = np.concatenate((first_scores, self._exact(q_text, rest, group, part, idx, factor)))
-        top: list[float] = []
-        kept = 0
-        for b, s in zip(bound[chosen].tolist(), scores.tolist(), strict=True):
-            if len(top) >= enough and b < top[0]:
-                break
-            heapq.heappush(top, s)
-            if len(top) > enough:
-                heapq.heappop(top)
-            kept += 1
-        return chosen[:kept], scores[:kept]
+        floor = np.partition(lower, len(lower) - enough)[len(lower) - enough]
+        order = order[: int(np.count_nonzero(bound >= floor))]  # bound is descending along order
+        done = 0
+        size = enough
+        scores = np.zeros(0)
+        while done < len(order):
+            chunk = order[done: done + size]
+            scores = np.concatenate((scores, self._exact(q_text, chunk, group, part, idx, factor)))
+            done += len(chunk)
+            if done < len(order) and len(scores) >= enough:
+                kth = np.partition(scores, len(scores) - enough)[len(scores) - enough]
+                if bound[order[done]] < kth:
+                    break
+            size *= 2
+        chosen = order[:done]
+        # Bounds only fall and the `enough`-th best score only rises along the order, so the first entry that
+        # scoring would skip is found by bisection.
+        bounds = bound[chosen]
+        lo, hi = enough, len(chosen)  # the first `enough` are always scored; `hi`: all of them are
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if bounds[mid] < np.partition(scores[:mid], mid - enough)[mid - enough]:
+                hi = mid
+            else:
+                lo = mid + 1
+        return chosen[:lo], scores[:lo]
+
+def _first_max(values: _Floats, starts: _Ints) -> _Ints:
+    """For each run of `values` beginning at `starts`, the offset of its first maximum."""
+    lengths = np.diff(np.append(starts, len(values)))
+    maxima = np.repeat(np.maximum.reduceat(values, starts), lengths)
+    offsets = np.arange(len(values)) - np.repeat(starts, lengths)
+    at_max = np.where(values == maxima, offsets, len(values))
+    result: _Ints = np.minimum.reduceat(at_max, starts)
+    return result
 
 
 def _sure(top: float, ranking: tuple[Scored, ...], norm: Normalized) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,13 @@ from bench.growth import realistic, tagged
 from bot.telegram.handlers import INLINE_RESULTS, inline_entries
 from faq.kb import load
 from faq.matcher import RANKED, Matcher
+
+
+@pytest.fixture(params=["numpy", "python"], autouse=True)
+def path(request, monkeypatch):
+    """Both ways of ranking: numpy for every question, and pure Python up to the default size."""
+    if request.param == "numpy":
+        monkeypatch.setattr(Matcher, "_python_up_to", -1)
 
 
 @functools.cache
@@ -51,6 +59,9 @@ def test_rank_equals_the_reference(case):
     new = [(s.entry.id, s.score) for s in matcher.rank(norm, enough)]
     old = [(s.entry.id, s.score) for s in reference.rank(matcher, norm, enough, index)]
     assert new == old  # floats compared with ==: bit-identical, not approximately equal
+    answerable = [(s.entry.id, s.score) for s in matcher.rank_answerable(norm, enough)]
+    full = [(s.entry.id, s.score) for s in reference.rank(matcher, norm, None, index) if not s.entry.decline]
+    assert answerable[:enough or None] == full[:enough or None]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -263,17 +263,9 @@ async def _show_topic(query: CallbackQuery, context: Context, group: str | None)
 
 
 def inline_entries(matcher: Matcher, text: str) -> list[Entry]:
-    """The best INLINE_RESULTS answerable entries for an inline query. The ranking is pruned: its first `enough`
-    entries are exact, so when INLINE_RESULTS answerable ones are among them they are the best; when
-    out-of-scope entries crowd them out, it ranks again with twice the room."""
-    norm = matcher.normalize(text[:500])
-    enough = 2 * INLINE_RESULTS
-    while True:
-        ranking = matcher.rank(norm, enough=enough)
-        answerable = [s.entry for s in ranking[:enough] if not s.entry.decline]
-        if len(answerable) >= INLINE_RESULTS or len(ranking) < enough or enough >= len(matcher.entries):
-            return answerable[:INLINE_RESULTS]
-        enough *= 2
+    """The best INLINE_RESULTS answerable entries for an inline query, from a ranking pruned to that many."""
+    ranking = matcher.rank_answerable(matcher.normalize(text[:500]), enough=INLINE_RESULTS)
+    return [s.entry for s in ranking[:INLINE_RESULTS]]
 
 
 async def inline_query(update: Update, context: Context) -> None:
