@@ -191,7 +191,6 @@ class Matcher:
         idx, part, entry_of = touched
         q_text = " ".join(sorted(weights))
         starts = np.flatnonzero(np.concatenate(([True], entry_of[1:] != entry_of[:-1])))
-        group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(idx))))
         entries = entry_of[starts]
         factor = self._factors(entries, norm.credentials)
         # The fuzzy part adds at most FUZZY_MAX: an entry whose best overlap plus that cannot reach the
@@ -201,11 +200,16 @@ class Matcher:
         chosen: _Ints
         if not enough or len(entries) <= enough:
             chosen = np.arange(len(entries))
-            scores = self._exact(q_text, chosen, group, part, idx, factor)
+            scores = self._exact(q_text, chosen, starts, part, idx, factor)
+        elif answerable_only:  # only the best `enough` are wanted: a tighter bound, and no stopping rule to keep
+            tight = np.maximum.reduceat(part + FUZZY_MAX * self._ratio_ceiling(q_text, idx) / 100, starts) * factor
+            chosen, scores = self._score_in_order(q_text, enough, tight, best_part * factor, starts, part, idx, factor)
         else:
-            chosen, scores = self._prune(q_text, enough, bound, best_part * factor, group, part, idx, factor)
+            chosen, scores = self._prune(q_text, enough, bound, best_part * factor, starts, part, idx, factor)
         chosen_entries = entries[chosen]
         order = np.lexsort((self._id_rank[chosen_entries], -scores))  # by score, best first; then by id
+        if answerable_only and enough:
+            order = order[:enough]
         found = self.entries
         return [Scored(found[i], s)
                 for i, s in zip(chosen_entries[order].tolist(), scores[order].tolist(), strict=True)]
@@ -399,35 +403,39 @@ class Matcher:
                         np.where(own == mask, SAME_CREDENTIAL,
                                  np.where((own & mask) != 0, PARTIAL_CREDENTIAL, OTHER_CREDENTIAL)))
 
-    def _exact(self, q_text: str, chosen: _Ints, group: _Ints, part: _Floats, idx: _Ints,
+    def _exact(self, q_text: str, chosen: _Ints, starts: _Ints, part: _Floats, idx: _Ints,
                factor: _Floats) -> _Floats:
-        """The exact scores of the chosen entries (positions among the touched ones; `group` gives each touched
-        phrasing's position): best phrasing with its fuzzy part, times the credential factor. One rapidfuzz
-        call for all their phrasings that could be their entry's best."""
+        """The exact scores of the chosen entries (positions among the touched ones, whose phrasings begin at
+        `starts`): best phrasing with its fuzzy part, times the credential factor.
+
+        Round one: each entry's phrasing of best overlap, fuzzy-scored, gives a floor for the entry's score.
+        Round two: only the phrasings that could pass it, judged by an upper bound of the fuzzy ratio."""
         if not len(chosen):
             return np.zeros(0)
-        selected = np.zeros(len(factor), dtype=bool)
-        selected[chosen] = True
-        where = np.flatnonzero(selected[group])
-        rows = group[where]
+        lo = starts[chosen]
+        lengths = np.append(starts, len(part))[chosen + 1] - lo
+        heads = np.cumsum(lengths) - lengths  # where each chosen entry's phrasings begin in `where`
+        where = np.arange(int(lengths.sum())) + np.repeat(lo - heads, lengths)
         parts = part[where]
-        row_starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
-        # Round one: each entry's phrasing of best overlap, fuzzy-scored, gives a floor for the entry's score.
-        # Round two: only the phrasings that could pass it, judged by an upper bound of token_sort_ratio from
-        # the two lengths alone (an Indel distance is at least their difference).
-        first = np.zeros(len(rows), dtype=bool)
-        first[row_starts + _first_max(parts, row_starts)] = True
-        floor = np.zeros(len(factor))
-        floor[rows[first]] = parts[first] + FUZZY_MAX * self._ratios(q_text, idx[where[first]]) / 100
-        q_len = len(q_text)
-        p_len = self._p_length[idx[where]]
-        ceiling = 100 * 2 * np.minimum(q_len, p_len) / np.maximum(q_len + p_len, 1) + _RATIO_SLACK
-        second = ~first & (parts + FUZZY_MAX * ceiling / 100 > floor[rows])
+        first = heads + _first_max(parts, heads)
+        floor = parts[first] + FUZZY_MAX * self._ratios(q_text, idx[where[first]]) / 100
+        rows = np.repeat(np.arange(len(chosen)), lengths)
+        ceiling = self._ratio_ceiling(q_text, idx[where])
+        second = parts + FUZZY_MAX * ceiling / 100 > floor[rows]
+        second[first] = False
         if second.any():
             values = parts[second] + FUZZY_MAX * self._ratios(q_text, idx[where[second]]) / 100
             np.maximum.at(floor, rows[second], values)
-        result: _Floats = np.maximum(floor[chosen], 0.0) * factor[chosen]
+        result: _Floats = np.maximum(floor, 0.0) * factor[chosen]
         return result
+
+    def _ratio_ceiling(self, q_text: str, phrasings: _Ints) -> _Floats:
+        """An upper bound of fuzz.ratio for each phrasing from the lengths alone (an Indel distance is at least
+        the difference of the lengths), with room for rounding."""
+        q_len = len(q_text)
+        p_len = self._p_length[phrasings]
+        ceiling: _Floats = 100 * 2 * np.minimum(q_len, p_len) / np.maximum(q_len + p_len, 1) + _RATIO_SLACK
+        return ceiling
 
     def _ratios(self, q_text: str, phrasings: _Ints) -> _Floats:
         """fuzz.token_sort_ratio of the question and each phrasing: both texts are already their sorted words
@@ -436,15 +444,14 @@ class Matcher:
         ratios: _Floats = process.cdist([q_text], texts, scorer=fuzz.ratio, dtype=np.float64)[0]
         return ratios
 
-    def _prune(self, q_text: str, enough: int, bound: _Floats, lower: _Floats, group: _Ints, part: _Floats,
-               idx: _Ints, factor: _Floats) -> tuple[_Ints, _Floats]:
-        """The entries that scoring in order of bound, until a bound falls below the `enough`-th best exact
-        score so far, would score; and their scores.
+    def _score_in_order(self, q_text: str, enough: int, bound: _Floats, lower: _Floats, starts: _Ints,
+                        part: _Floats, idx: _Ints, factor: _Floats) -> tuple[_Ints, _Floats]:
+        """Entries in order of bound, with their exact scores, up to (at least) where the next bound falls below
+        the `enough`-th best score so far: they include every entry that can be among the best `enough`.
 
         No entry whose bound is under the `enough`-th best lower bound (best overlap alone, no fuzzy part) is
-        ever scored: the entries holding those lower bounds come before it and already score that much. The
-        rest is scored in chunks of doubling size, in order of bound, until the next bound falls below the
-        `enough`-th best exact score so far; then bisection finds the exact place the scoring would stop."""
+        ever needed: the entries holding those lower bounds come before it and already score that much. The
+        rest is scored in chunks of doubling size, in order of bound."""
         order = np.argsort(-bound, kind="stable")
         floor = np.partition(lower, len(lower) - enough)[len(lower) - enough]
         order = order[: int(np.count_nonzero(bound >= floor))]  # bound is descending along order
@@ -453,14 +460,20 @@ class Matcher:
         scores = np.zeros(0)
         while done < len(order):
             chunk = order[done: done + size]
-            scores = np.concatenate((scores, self._exact(q_text, chunk, group, part, idx, factor)))
+            scores = np.concatenate((scores, self._exact(q_text, chunk, starts, part, idx, factor)))
             done += len(chunk)
             if done < len(order) and len(scores) >= enough:
                 kth = np.partition(scores, len(scores) - enough)[len(scores) - enough]
                 if bound[order[done]] < kth:
                     break
             size *= 2
-        chosen = order[:done]
+        return order[:done], scores
+
+    def _prune(self, q_text: str, enough: int, bound: _Floats, lower: _Floats, starts: _Ints, part: _Floats,
+               idx: _Ints, factor: _Floats) -> tuple[_Ints, _Floats]:
+        """The entries that scoring in order of bound, until a bound falls below the `enough`-th best exact
+        score so far, would score; and their scores."""
+        chosen, scores = self._score_in_order(q_text, enough, bound, lower, starts, part, idx, factor)
         # Bounds only fall and the `enough`-th best score only rises along the order, so the first entry that
         # scoring would skip is found by bisection.
         bounds = bound[chosen]
