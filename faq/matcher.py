@@ -14,10 +14,8 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from faq.kb import Entry, KnowledgeBase, KnowledgeBaseError
@@ -50,8 +48,12 @@ PARTIAL_CREDENTIAL = 0.9
 OTHER_CREDENTIAL = 0.45
 
 # rank's vectorised arithmetic (issue 17)
-_Ints = npt.NDArray[np.integer[Any]]
-_Floats = npt.NDArray[np.float64]
+if TYPE_CHECKING:  # numpy itself is imported with the first index that needs it: `recertbot ask` does without
+    import numpy as np
+    import numpy.typing as npt
+
+    _Ints = npt.NDArray[np.integer[Any]]
+    _Floats = npt.NDArray[np.float64]
 _F1_SCALE = 100 * OVERLAP_WEIGHT * 2  # the constant part of the overlap score, folded as it always was
 _RATIO_SLACK = 1e-6  # rounding room for the length bound of token_sort_ratio: a phrasing too many is harmless
 _UNKNOWN_CREDENTIAL = 1 << 62  # a credential the knowledge base does not define: matches no entry
@@ -185,6 +187,8 @@ class Matcher:
         weights = {t: self.idf(t) for t in norm.tokens}
         if sum(len(self._index.get(t, ())) for t in weights) <= self._python_up_to:
             return self._rank_python(norm, weights, enough, answerable_only)
+        if not self._arrays_built:
+            self._build_arrays()
         touched = self._touched(weights, norm.credentials, answerable_only)
         if touched is None:
             return []
@@ -282,6 +286,16 @@ class Matcher:
             for t in p.tokens:
                 index[t].append(pi)
         self._index = dict(index)
+        self._arrays_built = False
+        if len(self._phrasings) > self._python_up_to:  # numpy will be needed: build its arrays with the load
+            self._build_arrays()
+
+    def _build_arrays(self) -> None:
+        global np
+        import numpy as np
+
+        self._arrays_built = True
+        index = self._index
         self._postings: dict[str, npt.NDArray[np.int32]] = {
             t: np.array(pis, dtype=np.int32) for t, pis in index.items()}
         credentials = sorted({c for p in self._phrasings for c in p.credentials}
