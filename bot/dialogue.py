@@ -136,7 +136,7 @@ class Dialogue:
         return self._run_check(personal, state) if personal is not None else None
 
     def _faq(self, turn: Turn, state: ChatState) -> Said:
-        return self._from_decision(self.matcher.decide(turn.norm), state, turn.raw)
+        return self._from_decision(self.matcher.decision(turn.norm), state, turn.raw)
 
     # --- the eligibility check -------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """What users asked and did not get, what they picked, and what they thought: a small SQLite store.
 
-WAL mode, one transaction per record (a crash loses at most the record being written), a schema version in
+WAL mode, one transaction per record (a crash loses at most the record being written; a record of one row is
+one statement, which SQLite runs as its own transaction), a schema version in
 PRAGMA user_version with forward migrations, and no raw Telegram user or chat id: chats are stored as a keyed
 hash (HMAC-SHA256 with a key from settings).
 """
@@ -139,22 +140,26 @@ class Store:
         """One exchange: its kind and entry always; the question itself only when it went unanswered."""
         chat = self.chat_hash(chat_id)
         source, text = exchange.source, exchange.text.strip()
+        rows: list[tuple[str, dict[str, Any]]] = [
+            ("replies", {"chat": chat, "source": source, "kind": exchange.kind, "entry": exchange.entry})]
+        if exchange.kind in ("decline", "clarify") and text:
+            rows.append(("misses", {"chat": chat, "source": source, "kind": exchange.kind, "text": text[:MAX_TEXT],
+                                    "guesses": json.dumps([list(g) for g in exchange.guesses])}))
+        if exchange.picked_from:
+            rows.append(("picks", {"chat": chat, "source": source, "question": exchange.picked_from[:MAX_TEXT],
+                                   "entry": exchange.entry}))
+        if len(rows) == 1:  # one statement is its own transaction in autocommit mode: no BEGIN/COMMIT round
+            self._insert(self.db, rows[0][0], **rows[0][1])
+            return
         with self.transaction() as db:
-            self._insert(db, "replies", chat=chat, source=source, kind=exchange.kind, entry=exchange.entry)
-            if exchange.kind in ("decline", "clarify") and text:
-                self._insert(db, "misses", chat=chat, source=source, kind=exchange.kind, text=text[:MAX_TEXT],
-                             guesses=json.dumps([list(g) for g in exchange.guesses]))
-            if exchange.picked_from:
-                self._insert(db, "picks", chat=chat, source=source, question=exchange.picked_from[:MAX_TEXT],
-                             entry=exchange.entry)
+            for table, row in rows:
+                self._insert(db, table, **row)
 
     def record_feedback(self, chat_id: int | str, source: str, entry: str, vote: int) -> int:
-        with self.transaction() as db:
-            return self._insert(db, "feedback", chat=self.chat_hash(chat_id), source=source, entry=entry, vote=vote)
+        return self._insert(self.db, "feedback", chat=self.chat_hash(chat_id), source=source, entry=entry, vote=vote)
 
     def add_feedback_comment(self, feedback_id: int, comment: str) -> None:
-        with self.transaction() as db:
-            db.execute("UPDATE feedback SET comment = ? WHERE id = ?", (comment.strip()[:MAX_TEXT], feedback_id))
+        self.db.execute("UPDATE feedback SET comment = ? WHERE id = ?", (comment.strip()[:MAX_TEXT], feedback_id))
 
     # --- reading --------------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -55,6 +55,7 @@ if TYPE_CHECKING:  # numpy itself is imported with the first index that needs it
     _Ints = npt.NDArray[np.integer[Any]]
     _Floats = npt.NDArray[np.float64]
 _F1_SCALE = 100 * OVERLAP_WEIGHT * 2  # the constant part of the overlap score, folded as it always was
+DECISION_CACHE_RANKED = 200_000  # ranked entries the decision cache may hold in all (some 30 MB)
 _RATIO_SLACK = 1e-6  # rounding room for the length bound of token_sort_ratio: a phrasing too many is harmless
 _UNKNOWN_CREDENTIAL = 1 << 62  # a credential the knowledge base does not define: matches no entry
 
@@ -280,7 +281,26 @@ class Matcher:
     # the entry-by-entry ranking runs instead (a knowledge base of 39 entries has 432 phrasings in all).
     _python_up_to = 600
 
+    def decision(self, norm: Normalized) -> Decision:
+        """`decide(norm)`, remembered: the same normalised question (a common one, or the same one typed with
+        other stop words or typos) is decided once per knowledge base. The cache lives on this Matcher, so a
+        reload, which builds a new Matcher, starts an empty one. Least recently used decisions go first, within
+        a budget of ranked entries held (a ranking of a large knowledge base can hold thousands)."""
+        cache = self._decisions
+        found = cache.get(norm)
+        if found is not None:
+            cache.move_to_end(norm)
+            return found
+        made = cache[norm] = self.decide(norm)
+        self._decisions_held += 1 + len(made.ranking)
+        while self._decisions_held > DECISION_CACHE_RANKED and len(cache) > 1:
+            _, old = cache.popitem(last=False)
+            self._decisions_held -= 1 + len(old.ranking)
+        return made
+
     def _build_rank_index(self) -> None:
+        self._decisions: OrderedDict[Normalized, Decision] = OrderedDict()
+        self._decisions_held = 0
         index: dict[str, list[int]] = defaultdict(list)
         for pi, p in enumerate(self._phrasings):
             for t in p.tokens:

@@ -205,3 +205,15 @@ def test_sigkill_mid_burst_keeps_every_committed_row(tmp_path):
     assert {f"row {i}" for i in committed} <= stored
     s.close()
     assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_record_of_one_row_is_one_statement_and_of_several_one_transaction(store):
+    statements = []
+    store.db.set_trace_callback(statements.append)
+    store.record(1, Exchange("telegram", "how many ceus", "answer", "cma-ce-total"))
+    store.record_feedback(1, "telegram", "cma-ce-total", 1)
+    assert [s.split()[0] for s in statements] == ["INSERT", "INSERT"]
+    statements.clear()
+    store.record(1, Exchange("telegram", "what about my dog", "decline", None, (("x", 1.0),)))
+    assert [s.split()[0] for s in statements] == ["BEGIN", "INSERT", "INSERT", "COMMIT"]
+    assert store.reply_kinds() == {"answer": 1, "decline": 1}
