@@ -13,7 +13,15 @@ import os
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults, MessageHandler, filters
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
 
 POOL_SIZE = 8  # as bot/telegram/app.py
 TIMEOUT = 10.0  # as bot/settings.py's default http_timeout

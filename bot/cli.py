@@ -227,7 +227,8 @@ def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
     kb = dialogue.kb
     pairs = confusable_pairs(dialogue.matcher)
     for p in pairs:
-        print(f"confusable: {p.entry!r} phrasing {p.phrasing!r} scores {p.own_score} there and {p.other_score} for {p.other!r}")
+        print(f"confusable: {p.entry!r} phrasing {p.phrasing!r} scores {p.own_score} there"
+              f" and {p.other_score} for {p.other!r}")
     print(f"{len(kb.entries)} entries, {sum(len(e.phrasings) for e in kb.entries.values())} phrasings, "
           f"{len(pairs)} confusable pairs")
     return 1 if pairs else 0

@@ -128,7 +128,7 @@ _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_YamlLoader)  # noqa: S506 - a safe loader
+            return yaml.load(fh, Loader=_YamlLoader)
     except FileNotFoundError:
         raise KnowledgeBaseError(path, "file is missing") from None
     except yaml.YAMLError as exc:

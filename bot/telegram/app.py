@@ -75,7 +75,8 @@ async def _purge_daily(store: Store) -> None:
         store.purge()
 
 
-def application_builder(settings: Settings, *, rate_limit: bool | None = None) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
+def application_builder(settings: Settings, *,
+                        rate_limit: bool | None = None) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
     """The client as the bot uses it (pool, time-outs, rate limiter); the benchmark's echo bot uses it too."""
     builder = (
         ApplicationBuilder()

@@ -8,6 +8,7 @@ connections) on chosen methods.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -98,10 +99,8 @@ class FakeBotApi:
             if key in JSON_FIELDS:
                 value = json.loads(value)
             elif key in INT_FIELDS:
-                try:
+                with contextlib.suppress(ValueError):
                     value = int(value)
-                except ValueError:
-                    pass
             params[key] = value
         return params
 
@@ -144,10 +143,8 @@ class FakeBotApi:
             if pending or time.monotonic() >= deadline:
                 return pending[: int(params.get("limit") or 100)]
             self._new_update.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), max(0.0, deadline - time.monotonic()))
-            except TimeoutError:
-                pass
 
     async def _m_sendMessage(self, params):
         return self._message(params)
@@ -191,7 +188,8 @@ class FakeBotApi:
         if entities:
             message["entities"] = entities
         if reply_to_bot or reply_to:
-            message["reply_to_message"] = {"message_id": reply_to or 1, "date": int(time.time()), "chat": message["chat"],
+            message["reply_to_message"] = {"message_id": reply_to or 1, "date": int(time.time()),
+                                           "chat": message["chat"],
                                            "from": {"id": self.bot_id, "is_bot": True, "first_name": "Recert",
                                                     "username": self.username}, "text": "earlier"}
         return self.push({"message": message})
@@ -239,10 +237,8 @@ class FakeBotApi:
                 seen = [(c.method, c.params.get("chat_id")) for c in self.calls[-10:]]
                 raise AssertionError(f"waited {timeout}s for {count} {method} {match}; got {len(found)}; last: {seen}")
             self._new_call.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_call.wait(), min(remaining, 0.5))
-            except TimeoutError:
-                pass
 
     async def wait_until_consumed(self, timeout: float = 15.0) -> None:
         """Until the bot has asked for updates past the last one queued (so it has them all)."""

@@ -144,7 +144,8 @@ async def text_message(update: Update, context: Context) -> None:
     if update.effective_chat.type != ChatType.PRIVATE:
         mention = f"@{context.bot.username}"
         replied = message.reply_to_message
-        replied_to_bot = replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id
+        replied_to_bot = (replied is not None and replied.from_user is not None
+                          and replied.from_user.id == context.bot.id)
         if mention.lower() not in text.lower() and not replied_to_bot:
             return  # in groups, only what is addressed to the bot
         text = text.replace(mention, " ").strip()
@@ -249,7 +250,8 @@ def _is_admin(update: Update, context: Context) -> bool:
 async def _show_topic(query: CallbackQuery, context: Context, group: str | None) -> None:
     kb = context.bot_data.dialogue.kb
     if group is None:
-        await with_retry(lambda: query.edit_message_text(to_html(render("topics")), reply_markup=_topic_keyboard(context)))
+        await with_retry(lambda: query.edit_message_text(to_html(render("topics")),
+                                                         reply_markup=_topic_keyboard(context)))
         return
     if group != ALL_TOPICS and group not in kb.credentials:
         return
