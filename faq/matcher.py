@@ -55,6 +55,9 @@ if TYPE_CHECKING:  # numpy itself is imported with the first index that needs it
     _Ints = npt.NDArray[np.integer[Any]]
     _Floats = npt.NDArray[np.float64]
 _F1_SCALE = 100 * OVERLAP_WEIGHT * 2  # the constant part of the overlap score, folded as it always was
+_CHARS = b"abcdefghijklmnopqrstuvwxyz0123456789 "  # what phrasings' texts are made of; the rest is one column
+_CHAR_COLUMNS = len(_CHARS) + 1
+_CHAR_COLUMN: Any = None  # byte -> column, a numpy array once numpy is imported
 DECISION_CACHE_RANKED = 200_000  # ranked entries the decision cache may hold in all (some 30 MB)
 _RATIO_SLACK = 1e-6  # rounding room for the length bound of token_sort_ratio: a phrasing too many is harmless
 _UNKNOWN_CREDENTIAL = 1 << 62  # a credential the knowledge base does not define: matches no entry
@@ -207,7 +210,7 @@ class Matcher:
             chosen = np.arange(len(entries))
             scores = self._exact(q_text, chosen, starts, part, idx, factor)
         elif answerable_only:  # only the best `enough` are wanted: a tighter bound, and no stopping rule to keep
-            tight = np.maximum.reduceat(part + FUZZY_MAX * self._ratio_ceiling(q_text, idx) / 100, starts) * factor
+            tight = np.maximum.reduceat(part + FUZZY_MAX * self._char_ceiling(q_text, idx) / 100, starts) * factor
             chosen, scores = self._score_in_order(q_text, enough, tight, best_part * factor, starts, part, idx, factor)
         else:
             chosen, scores = self._prune(q_text, enough, bound, best_part * factor, starts, part, idx, factor)
@@ -311,9 +314,11 @@ class Matcher:
             self._build_arrays()
 
     def _build_arrays(self) -> None:
-        global np
+        global np, _CHAR_COLUMN
         import numpy as np
 
+        _CHAR_COLUMN = np.full(256, _CHAR_COLUMNS - 1, dtype=np.intp)
+        _CHAR_COLUMN[np.frombuffer(_CHARS, dtype=np.uint8)] = np.arange(len(_CHARS))
         self._arrays_built = True
         index = self._index
         self._postings: dict[str, npt.NDArray[np.int32]] = {
@@ -328,6 +333,13 @@ class Matcher:
         self._p_text = np.array([p.text for p in self._phrasings], dtype=object)
         self._p_answerable = np.array([not self.entries[p.entry_index].decline for p in self._phrasings], dtype=bool)
         self._p_length = np.array([len(p.text) for p in self._phrasings], dtype=np.int64)
+        # Each phrasing's letters counted (a-z, 0-9, space, anything else): a bound of fuzz.ratio's common part.
+        codes = _CHAR_COLUMN[np.frombuffer("".join(p.text for p in self._phrasings).encode("ascii", "replace"),
+                                           dtype=np.uint8)]
+        rows = np.repeat(np.arange(len(self._phrasings)), self._p_length)
+        counts = np.bincount(codes * len(self._phrasings) + rows, minlength=len(self._phrasings) * _CHAR_COLUMNS)
+        dtype = np.uint8 if counts.max(initial=0) <= 255 else np.uint16
+        self._p_chars = counts.reshape(_CHAR_COLUMNS, len(self._phrasings)).astype(dtype)  # a row per character
         by_id = sorted(range(len(self.entries)), key=lambda i: self.entries[i].id)
         self._id_rank = np.empty(len(self.entries), dtype=np.int64)
         self._id_rank[by_id] = np.arange(len(self.entries))
@@ -469,6 +481,17 @@ class Matcher:
         q_len = len(q_text)
         p_len = self._p_length[phrasings]
         ceiling: _Floats = 100 * 2 * np.minimum(q_len, p_len) / np.maximum(q_len + p_len, 1) + _RATIO_SLACK
+        return ceiling
+
+    def _char_ceiling(self, q_text: str, phrasings: _Ints) -> _Floats:
+        """A tighter upper bound of fuzz.ratio, 200 * LCS / (sum of lengths): a longest common subsequence has
+        at most as many of each character as the scarcer of the two texts (only the question's count)."""
+        q_chars = np.bincount(_CHAR_COLUMN[np.frombuffer(q_text.encode("ascii", "replace"), dtype=np.uint8)],
+                              minlength=_CHAR_COLUMNS)
+        common = np.zeros(len(phrasings), dtype=np.int64)
+        for column in np.flatnonzero(q_chars).tolist():
+            common += np.minimum(self._p_chars[column][phrasings], q_chars[column])
+        ceiling: _Floats = 200 * common / np.maximum(len(q_text) + self._p_length[phrasings], 1) + _RATIO_SLACK
         return ceiling
 
     def _ratios(self, q_text: str, phrasings: _Ints) -> _Floats:
