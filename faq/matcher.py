@@ -59,6 +59,8 @@ _CHARS = b"abcdefghijklmnopqrstuvwxyz0123456789 "  # what phrasings' texts are m
 _CHAR_COLUMNS = len(_CHARS) + 1
 _CHAR_COLUMN: Any = None  # byte -> column, a numpy array once numpy is imported
 DECISION_CACHE_RANKED = 200_000  # ranked entries the decision cache may hold in all (some 30 MB)
+_FIRST_CHUNK = 32  # entries scored exactly in the first chunk of a pruned ranking; each next chunk _CHUNK_GROWTH times
+_CHUNK_GROWTH = 3
 _RATIO_SLACK = 1e-6  # rounding room for the length bound of token_sort_ratio: a phrasing too many is harmless
 _UNKNOWN_CREDENTIAL = 1 << 62  # a credential the knowledge base does not define: matches no entry
 
@@ -513,7 +515,7 @@ class Matcher:
         floor = np.partition(lower, len(lower) - enough)[len(lower) - enough]
         order = order[: int(np.count_nonzero(bound >= floor))]  # bound is descending along order
         done = 0
-        size = enough
+        size = max(enough, _FIRST_CHUNK)
         scores = np.zeros(0)
         while done < len(order):
             chunk = order[done: done + size]
@@ -523,7 +525,7 @@ class Matcher:
                 kth = np.partition(scores, len(scores) - enough)[len(scores) - enough]
                 if bound[order[done]] < kth:
                     break
-            size *= 2
+            size *= _CHUNK_GROWTH
         return order[:done], scores
 
     def _prune(self, q_text: str, enough: int, bound: _Floats, lower: _Floats, starts: _Ints, part: _Floats,
