@@ -184,45 +184,11 @@ class Matcher:
         """Entries sharing a word with the question, best first: all of them, or (with `enough`) at least the
         best `enough`, skipping the fuzzy score of entries whose overlap alone rules them out.
 
-        What it returns is exactly what scoring entry by entry returns (tests/test_rank_equivalence.py keeps
-        that implementation as the reference); the arithmetic below is done in the same order so the floats
-        are bit-identical. See "Ranking, vectorised" further down for the index and the helpers."""
+        What it returns is exactly what scoring entry by entry returned before issue 17 (bench/reference.py
+        keeps that implementation; tests/test_rank_equivalence.py compares the two on random questions and
+        grown knowledge bases): sums are added in the question's token order, so the floats are bit-identical.
+        See "Ranking, vectorised" further down for the index and the helpers."""
         return self._rank(norm, enough, answerable_only=False)
-
-    def _rank(self, norm: Normalized, enough: int | None, answerable_only: bool) -> list[Scored]:
-        weights = {t: self.idf(t) for t in norm.tokens}
-        if sum(len(self._index.get(t, ())) for t in weights) <= self._python_up_to:
-            return self._rank_python(norm, weights, enough, answerable_only)
-        if not self._arrays_built:
-            self._build_arrays()
-        touched = self._touched(weights, norm.credentials, answerable_only)
-        if touched is None:
-            return []
-        idx, part, entry_of = touched
-        q_text = " ".join(sorted(weights))
-        starts = np.flatnonzero(np.concatenate(([True], entry_of[1:] != entry_of[:-1])))
-        entries = entry_of[starts]
-        factor = self._factors(entries, norm.credentials)
-        # The fuzzy part adds at most FUZZY_MAX: an entry whose best overlap plus that cannot reach the
-        # `enough`-th best exact score is left unscored (what keeps a large knowledge base fast).
-        best_part = np.maximum.reduceat(part, starts)
-        bound = (best_part + FUZZY_MAX) * factor
-        chosen: _Ints
-        if not enough or len(entries) <= enough:
-            chosen = np.arange(len(entries))
-            scores = self._exact(q_text, chosen, starts, part, idx, factor)
-        elif answerable_only:  # only the best `enough` are wanted: a tighter bound, and no stopping rule to keep
-            tight = np.maximum.reduceat(part + FUZZY_MAX * self._char_ceiling(q_text, idx) / 100, starts) * factor
-            chosen, scores = self._score_in_order(q_text, enough, tight, best_part * factor, starts, part, idx, factor)
-        else:
-            chosen, scores = self._prune(q_text, enough, bound, best_part * factor, starts, part, idx, factor)
-        chosen_entries = entries[chosen]
-        order = np.lexsort((self._id_rank[chosen_entries], -scores))  # by score, best first; then by id
-        if answerable_only and enough:
-            order = order[:enough]
-        found = self.entries
-        return [Scored(found[i], s)
-                for i, s in zip(chosen_entries[order].tolist(), scores[order].tolist(), strict=True)]
 
     def decide(self, norm: Normalized) -> Decision:
         """Answer, merge, clarify or decline a normalised question."""
@@ -281,6 +247,41 @@ class Matcher:
     # --- Ranking, vectorised (issue 17): the index built once per load, and rank's helpers ---------------
     # Postings are int32 arrays of phrasing numbers, per-phrasing weights and credential bitmasks are arrays,
     # phrasings are numbered entry by entry (so an entry's phrasings are one run, for np.maximum.reduceat).
+
+    def _rank(self, norm: Normalized, enough: int | None, answerable_only: bool) -> list[Scored]:
+        weights = {t: self.idf(t) for t in norm.tokens}
+        if sum(len(self._index.get(t, ())) for t in weights) <= self._python_up_to:
+            return self._rank_python(norm, weights, enough, answerable_only)
+        if not self._arrays_built:
+            self._build_arrays()
+        touched = self._touched(weights, norm.credentials, answerable_only)
+        if touched is None:
+            return []
+        idx, part, entry_of = touched
+        q_text = " ".join(sorted(weights))
+        starts = np.flatnonzero(np.concatenate(([True], entry_of[1:] != entry_of[:-1])))
+        entries = entry_of[starts]
+        factor = self._factors(entries, norm.credentials)
+        # The fuzzy part adds at most FUZZY_MAX: an entry whose best overlap plus that cannot reach the
+        # `enough`-th best exact score is left unscored (what keeps a large knowledge base fast).
+        best_part = np.maximum.reduceat(part, starts)
+        bound = (best_part + FUZZY_MAX) * factor
+        chosen: _Ints
+        if not enough or len(entries) <= enough:
+            chosen = np.arange(len(entries))
+            scores = self._exact(q_text, chosen, starts, part, idx, factor)
+        elif answerable_only:  # only the best `enough` are wanted: a tighter bound, and no stopping rule to keep
+            tight = np.maximum.reduceat(part + FUZZY_MAX * self._char_ceiling(q_text, idx) / 100, starts) * factor
+            chosen, scores = self._score_in_order(q_text, enough, tight, best_part * factor, starts, part, idx, factor)
+        else:
+            chosen, scores = self._prune(q_text, enough, bound, best_part * factor, starts, part, idx, factor)
+        chosen_entries = entries[chosen]
+        order = np.lexsort((self._id_rank[chosen_entries], -scores))  # by score, best first; then by id
+        if answerable_only and enough:
+            order = order[:enough]
+        found = self.entries
+        return [Scored(found[i], s)
+                for i, s in zip(chosen_entries[order].tolist(), scores[order].tolist(), strict=True)]
 
     # Up to this many postings for the question's words, numpy's fixed cost per call outweighs what it saves:
     # the entry-by-entry ranking runs instead (a knowledge base of 39 entries has 432 phrasings in all).
