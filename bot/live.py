@@ -17,12 +17,14 @@ from faq.kb import KnowledgeBaseError, load
 log = logging.getLogger(__name__)
 
 
-def settle_heap() -> None:
+def settle_heap(previous: bool = True) -> None:
     """After a knowledge base is loaded: collect what the previous one left (its normaliser holds a cycle),
     then freeze what is left, so that the collector's full passes while serving skip the knowledge base's
-    hundreds of thousands of objects (they live until the next load anyway)."""
-    gc.unfreeze()
-    gc.collect()
+    hundreds of thousands of objects (they live until the next load anyway). The first load has no previous
+    one to collect: freezing is enough, and start-up spares a full collection."""
+    if previous:
+        gc.unfreeze()
+        gc.collect()
     gc.freeze()
 
 
@@ -31,7 +33,7 @@ class LiveDialogue:
         self.current = dialogue
         self.kb_dir = Path(kb_dir) if kb_dir else None
         self._seen = self.snapshot()
-        settle_heap()
+        settle_heap(previous=False)
 
     def snapshot(self) -> tuple[tuple[str, int, int], ...]:
         if self.kb_dir is None:
