@@ -1,23 +1,68 @@
-"""The transport's ceiling: a bare echo bot built with the same client settings as recertbot."""
+"""The yardstick: a bare python-telegram-bot bot that imports nothing of recertbot's.
+
+It sends, for each message, the very replies recertbot sends to it (the same HTML text, parse mode, link
+previews off, inline keyboards), read from a JSON file the benchmark writes beforehand (`REPLIES_FILE`:
+question -> list of [html, keyboard or null]); a message not in the file is echoed. It is built with the same
+client settings as recertbot (connection pool, time-outs, the rate limiter when RATE_LIMIT is true), so the
+difference between the two is recertbot's own work: matching, dialogue, rendering, the store."""
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+import json
+import os
 
-from bot.settings import Settings
-from bot.telegram.app import application_builder
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+POOL_SIZE = 8  # as bot/telegram/app.py
+TIMEOUT = 10.0  # as bot/settings.py's default http_timeout
 
 
-async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_text(update.effective_message.text)
+def _keyboard(markup: dict | None) -> InlineKeyboardMarkup | None:
+    if not markup:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(**button) for button in row]
+                                 for row in markup["inline_keyboard"]])
 
 
-def build_echo(settings: Settings, *, rate_limit: bool | None = None) -> Application:
-    app = application_builder(settings, rate_limit=rate_limit).build()
-    app.add_handler(MessageHandler(filters.TEXT, echo))
+def load_replies(path: str | None) -> dict[str, list[tuple[str, InlineKeyboardMarkup | None]]]:
+    if not path:
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        raw = json.load(fh)
+    return {q: [(html, _keyboard(markup)) for html, markup in messages] for q, messages in raw.items()}
+
+
+def build(token: str, base_url: str, replies: dict, rate_limit: bool) -> Application:
+    builder = (ApplicationBuilder().token(token).base_url(base_url).connection_pool_size(POOL_SIZE)
+               .read_timeout(TIMEOUT).write_timeout(TIMEOUT).connect_timeout(TIMEOUT)
+               .get_updates_read_timeout(TIMEOUT).get_updates_connect_timeout(TIMEOUT)
+               .defaults(Defaults(parse_mode=ParseMode.HTML,
+                                  link_preview_options=LinkPreviewOptions(is_disabled=True))))
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+
+    async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        text = message.text or ""
+        for html, markup in replies.get(text, [(text, None)]):
+            await message.reply_html(html, reply_markup=markup)
+
+    app.add_handler(MessageHandler(filters.TEXT, reply))
     return app
 
 
-if __name__ == "__main__":  # started as a process by the start-up benchmark
-    build_echo(Settings()).run_polling()
+if __name__ == "__main__":  # started as a process by the end-to-end and start-up benchmarks
+    build(os.environ["TELEGRAM_BOT_TOKEN"], os.environ.get("TELEGRAM_BASE_URL", "https://api.telegram.org/bot"),
+          load_replies(os.environ.get("REPLIES_FILE")),
+          os.environ.get("RATE_LIMIT", "true").lower() == "true").run_polling()

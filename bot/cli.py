@@ -8,9 +8,9 @@ import logging
 import os
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
-
-from faq.kb import KnowledgeBaseError
 
 if TYPE_CHECKING:  # the commands import what they need, so `recertbot ask` does not load Telegram
     from bot.contracts import Reply
@@ -19,7 +19,27 @@ if TYPE_CHECKING:  # the commands import what they need, so `recertbot ask` does
     from bot.store import Store
 
 
-def _dialogue(settings: Settings) -> Dialogue:
+@dataclass(frozen=True)
+class KbSettings:
+    """All `recertbot ask` needs of the settings: where the knowledge base is. Read without pydantic-settings
+    (a tenth of a second to import), with its precedence: the environment, then `.env`, then the default."""
+
+    kb_dir: Path
+
+    @classmethod
+    def read(cls) -> KbSettings:
+        from faq.kb import DATA_DIR
+
+        name = "RECERTBOT_KB_DIR"
+        value = next((v for k, v in os.environ.items() if k.upper() == name), None)
+        if value is None and Path(".env").is_file():
+            from dotenv import dotenv_values
+
+            value = next((v for k, v in dotenv_values(".env").items() if k.upper() == name), None)
+        return cls(Path(value) if value else DATA_DIR)
+
+
+def _dialogue(settings: Settings | KbSettings) -> Dialogue:
     from bot.dialogue import Dialogue
     from faq.kb import load
 
@@ -116,7 +136,7 @@ def reply_json(question: str, reply: Reply) -> dict[str, object]:
     }
 
 
-def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_ask(args: argparse.Namespace, settings: Settings | KbSettings) -> int:
     from bot.terminal import format_reply
 
     dialogue = _dialogue(settings)
@@ -291,11 +311,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # pydantic looks for installed plugins (a scan of every package's metadata) before its first model; this
+    # program uses none. Set PYDANTIC_DISABLE_PLUGINS yourself (even empty) to have them looked for.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    from faq.kb import KnowledgeBaseError
+
     args = build_parser().parse_args(argv)
     func = getattr(args, "func", None) or cmd_default
-    from bot.settings import Settings
-
     try:
+        if func is cmd_ask:
+            return cmd_ask(args, KbSettings.read())
+        from bot.settings import Settings
+
         return int(func(args, Settings()))
     except KnowledgeBaseError as exc:
         print(f"recertbot: knowledge base error: {exc}", file=sys.stderr)

@@ -7,6 +7,7 @@ answered wholly by the old knowledge base or wholly by the new one. A broken edi
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from pathlib import Path
 
@@ -16,11 +17,23 @@ from faq.kb import KnowledgeBaseError, load
 log = logging.getLogger(__name__)
 
 
+def settle_heap(previous: bool = True) -> None:
+    """After a knowledge base is loaded: collect what the previous one left (its normaliser holds a cycle),
+    then freeze what is left, so that the collector's full passes while serving skip the knowledge base's
+    hundreds of thousands of objects (they live until the next load anyway). The first load has no previous
+    one to collect: freezing is enough, and start-up spares a full collection."""
+    if previous:
+        gc.unfreeze()
+        gc.collect()
+    gc.freeze()
+
+
 class LiveDialogue:
     def __init__(self, dialogue: Dialogue, kb_dir: Path | str | None = None):
         self.current = dialogue
         self.kb_dir = Path(kb_dir) if kb_dir else None
         self._seen = self.snapshot()
+        settle_heap(previous=False)
 
     def snapshot(self) -> tuple[tuple[str, int, int], ...]:
         if self.kb_dir is None:
@@ -42,6 +55,7 @@ class LiveDialogue:
             log.error("knowledge base not reloaded, the previous one keeps serving: %s", exc)
             return False
         self.current = fresh
+        await asyncio.to_thread(settle_heap)
         log.info("knowledge base reloaded: %d entries", len(fresh.kb.entries))
         return True
 

@@ -1,7 +1,8 @@
 """What users asked and did not get, what they picked, and what they thought: a small SQLite store. Also the
 running bot's own memory: the inbox of updates not yet handled, and each chat's dialogue state.
 
-WAL mode, one transaction per record (a crash loses at most the record being written), a schema version in
+WAL mode, one transaction per record (a crash loses at most the record being written; a record of one row is
+one statement, which SQLite runs as its own transaction), a schema version in
 PRAGMA user_version with forward migrations, and no raw Telegram user or chat id: chats are stored as a keyed
 hash (HMAC-SHA256 with a key from settings). The one exception is the inbox: an update waiting to be handled
 is kept whole (it is what gets answered after a crash), and its body is deleted the moment it is handled.
@@ -192,27 +193,32 @@ class Store:
         """One exchange: its kind and entry always; the question itself only when it went unanswered."""
         chat = self.chat_hash(chat_id)
         source, text = exchange.source, exchange.text.strip()
+        rows: list[tuple[str, dict[str, Any]]] = [
+            ("replies", {"chat": chat, "source": source, "kind": exchange.kind, "entry": exchange.entry})]
+        if exchange.kind in ("decline", "clarify") and text:
+            rows.append(("misses", {"chat": chat, "source": source, "kind": exchange.kind, "text": text[:MAX_TEXT],
+                                    "guesses": json.dumps([list(g) for g in exchange.guesses])}))
+        if exchange.picked_from:
+            rows.append(("picks", {"chat": chat, "source": source, "question": exchange.picked_from[:MAX_TEXT],
+                                   "entry": exchange.entry}))
+        if len(rows) == 1:  # one statement is its own transaction in autocommit mode: no BEGIN/COMMIT round
+            self._insert(self.db, rows[0][0], **rows[0][1])
+            return
         with self.transaction() as db:
-            self._insert(db, "replies", chat=chat, source=source, kind=exchange.kind, entry=exchange.entry)
-            if exchange.kind in ("decline", "clarify") and text:
-                self._insert(db, "misses", chat=chat, source=source, kind=exchange.kind, text=text[:MAX_TEXT],
-                             guesses=json.dumps([list(g) for g in exchange.guesses]))
-            if exchange.picked_from:
-                self._insert(db, "picks", chat=chat, source=source, question=exchange.picked_from[:MAX_TEXT],
-                             entry=exchange.entry)
+            for table, row in rows:
+                self._insert(db, table, **row)
 
     def record_feedback(self, chat_id: int | str, source: str, entry: str, vote: int) -> int:
-        """One vote per chat per answer: a second press changes it (and drops a comment the old vote had)."""
-        with self.transaction() as db:
-            return int(db.execute(
-                "INSERT INTO feedback (at, chat, source, entry, vote) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (chat, source, entry) DO UPDATE SET at = excluded.at, vote = excluded.vote, "
-                "comment = CASE WHEN vote = excluded.vote THEN comment END RETURNING id",
-                (self.clock(), self.chat_hash(chat_id), source, entry, vote)).fetchone()[0])
+        """One vote per chat per answer: a second press changes it (and drops a comment the old vote had).
+        One statement, so atomic without a transaction of its own."""
+        return int(self.db.execute(
+            "INSERT INTO feedback (at, chat, source, entry, vote) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (chat, source, entry) DO UPDATE SET at = excluded.at, vote = excluded.vote, "
+            "comment = CASE WHEN vote = excluded.vote THEN comment END RETURNING id",
+            (self.clock(), self.chat_hash(chat_id), source, entry, vote)).fetchone()[0])
 
     def add_feedback_comment(self, feedback_id: int, comment: str) -> None:
-        with self.transaction() as db:
-            db.execute("UPDATE feedback SET comment = ? WHERE id = ?", (comment.strip()[:MAX_TEXT], feedback_id))
+        self.db.execute("UPDATE feedback SET comment = ? WHERE id = ?", (comment.strip()[:MAX_TEXT], feedback_id))
 
     def add_feedback_comment_for(self, chat_id: int | str, source: str, entry: str, comment: str) -> None:
         """The "what was wrong" text, on the chat's vote for that answer."""

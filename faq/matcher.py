@@ -12,10 +12,12 @@ from __future__ import annotations
 import heapq
 import math
 import re
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from faq.kb import Entry, KnowledgeBase, KnowledgeBaseError, OtherBody
 from faq.normalize import Normalized, Normalizer, fold
@@ -59,6 +61,23 @@ SAME_CREDENTIAL = 1.0
 GENERAL_ENTRY = 0.97
 PARTIAL_CREDENTIAL = 0.9
 OTHER_CREDENTIAL = 0.45
+
+# rank's vectorised arithmetic (issue 17)
+if TYPE_CHECKING:  # numpy itself is imported with the first index that needs it: `recertbot ask` does without
+    import numpy as np
+    import numpy.typing as npt
+
+    _Ints = npt.NDArray[np.integer[Any]]
+    _Floats = npt.NDArray[np.float64]
+_F1_SCALE = 100 * OVERLAP_WEIGHT * 2  # the constant part of the overlap score, folded as it always was
+_CHARS = b"abcdefghijklmnopqrstuvwxyz0123456789 "  # what phrasings' texts are made of; the rest is one column
+_CHAR_COLUMNS = len(_CHARS) + 1
+_CHAR_COLUMN: Any = None  # byte -> column, a numpy array once numpy is imported
+DECISION_CACHE_RANKED = 200_000  # ranked entries the decision cache may hold in all (some 30 MB)
+_FIRST_CHUNK = 32  # entries scored exactly in the first chunk of a pruned ranking; each next chunk _CHUNK_GROWTH times
+_CHUNK_GROWTH = 3
+_RATIO_SLACK = 1e-6  # rounding room for the length bound of token_sort_ratio: a phrasing too many is harmless
+_UNKNOWN_CREDENTIAL = 1 << 62  # a credential the knowledge base does not define: matches no entry
 
 
 @dataclass(frozen=True)
@@ -126,7 +145,7 @@ class _Phrasing:
 class Matcher:
     def __init__(self, kb: KnowledgeBase, gate: Gate = GATE):
         self.kb = kb
-        self.gate = gate
+        self._gate = gate
         self.entries: tuple[Entry, ...] = tuple(kb.entries.values())
         raw_vocab = frozenset(w for e in self.entries for p in (e.question, *e.phrasings) for w in p.lower().split())
         self.normalize = Normalizer(kb, raw_vocab)
@@ -166,14 +185,11 @@ class Matcher:
         self._domain = frozenset(self._idf) | answer_words
 
         self._phrasings: list[_Phrasing] = []
-        self._index: dict[str, list[int]] = defaultdict(list)
         for i, norm in normalized:
             tokens = frozenset(norm.tokens)
             weight = sum(self._idf[t] for t in tokens) + (CREDENTIAL_WORD if norm.credentials else 0.0)
-            p = _Phrasing(i, tokens, norm.credentials, " ".join(sorted(tokens)), weight)
-            for t in tokens:
-                self._index[t].append(len(self._phrasings))
-            self._phrasings.append(p)
+            self._phrasings.append(_Phrasing(i, tokens, norm.credentials, " ".join(sorted(tokens)), weight))
+        self._build_rank_index()
 
     def other_body(self, folded: str) -> OtherBody | None:
         """The body we don't cover that a (folded) message is about: named outright, or by a name it shares
@@ -205,49 +221,13 @@ class Matcher:
 
     def rank(self, norm: Normalized, enough: int | None = None) -> list[Scored]:
         """Entries sharing a word with the question, best first: all of them, or (with `enough`) at least the
-        best `enough`, skipping the fuzzy score of phrasings whose overlap alone rules them out."""
-        weights = {t: self.idf(t) for t in norm.tokens}
-        q_weight = sum(weights.values())
-        q_text = " ".join(sorted(weights))
-        overlap: dict[int, float] = defaultdict(float)
-        for token, weight in weights.items():  # walk the index once instead of intersecting every phrasing
-            for pi in self._index.get(token, ()):
-                overlap[pi] += weight
-        per_entry: dict[int, list[tuple[float, _Phrasing]]] = defaultdict(list)
-        for pi, shared in overlap.items():
-            p = self._phrasings[pi]
-            if p.credentials & norm.credentials:
-                shared += CREDENTIAL_WORD
-                q_cov = shared / (q_weight + CREDENTIAL_WORD)
-            else:
-                q_cov = shared / q_weight
-            p_cov = shared / p.weight
-            per_entry[p.entry_index].append((100 * OVERLAP_WEIGHT * 2 * q_cov * p_cov / (q_cov + p_cov), p))
-        # The fuzzy part adds at most FUZZY_MAX: an entry whose best overlap plus that cannot reach the
-        # `enough`-th best exact score found so far is left unscored (what keeps a large knowledge base fast).
-        bounds = []
-        for index, found in per_entry.items():
-            factor = _credential_factor(self.entries[index].credentials, norm.credentials)
-            found.sort(key=lambda f: -f[0])
-            bounds.append(((found[0][0] + FUZZY_MAX) * factor, factor, index, found))
-        bounds.sort(key=lambda b: -b[0])
-        best: dict[int, float] = {}
-        top: list[float] = []  # min-heap of the best `enough` exact scores
-        for bound, factor, index, found in bounds:
-            if enough and len(top) >= enough and bound < top[0]:
-                break
-            score = 0.0
-            for part, p in found:
-                if part + FUZZY_MAX <= score:
-                    break
-                score = max(score, part + FUZZY_MAX * fuzz.token_sort_ratio(q_text, p.text) / 100)
-            best[index] = score * factor
-            heapq.heappush(top, best[index])
-            if enough and len(top) > enough:
-                heapq.heappop(top)
-        ranked = [Scored(self.entries[i], s) for i, s in best.items()]
-        ranked.sort(key=lambda s: (-s.score, s.entry.id))
-        return ranked
+        best `enough`, skipping the fuzzy score of entries whose overlap alone rules them out.
+
+        What it returns is exactly what scoring entry by entry returned before issue 17 (bench/reference.py
+        keeps that implementation; tests/test_rank_equivalence.py compares the two on random questions and
+        grown knowledge bases): sums are added in the question's token order, so the floats are bit-identical.
+        See "Ranking, vectorised" further down for the index and the helpers."""
+        return self._rank(norm, enough, answerable_only=False)
 
     def decide(self, norm: Normalized) -> Decision:
         """Answer, merge, clarify or decline a normalised question."""
@@ -277,10 +257,10 @@ class Matcher:
         the question cannot drown it, and two questions get two answers. A part that names no credential
         takes the one the whole message names. A short message with one asking part is decided whole."""
         if not parts or (len(parts) == 1 and len(whole.tokens) <= LONG_MESSAGE):
-            return self.decide(whole)
+            return self.decision(whole)
         if len(whole.credentials) == 1:
             parts = [p if p.credentials else replace(p, credentials=whole.credentials) for p in parts]
-        decisions = [self.decide(p) for p in parts]
+        decisions = [self.decision(p) for p in parts]
         answered: list[Answered] = []
         for d in decisions:
             if isinstance(d, Answered) and all(a.entry.id != d.entry.id for a in answered):
@@ -288,7 +268,7 @@ class Matcher:
         if len(answered) >= 2:
             return Several(tuple(answered[:MAX_ANSWERS]), min(a.score for a in answered), answered[0].ranking)
         # One answer at most: the whole message, when it is answered, may hold what one part alone misses.
-        whole_decision = self.decide(whole)
+        whole_decision = self.decision(whole)
         if isinstance(whole_decision, Answered) and not (answered and whole_decision.entry == answered[0].entry):
             return whole_decision
         unsure = [d for d in decisions if isinstance(d, Unsure) and d.options]
@@ -334,6 +314,329 @@ class Matcher:
     @property
     def phrasing_count(self) -> int:
         return len(self._phrasings)
+
+
+    # --- Ranking, vectorised (issue 17): the index built once per load, and rank's helpers ---------------
+    # Postings are int32 arrays of phrasing numbers, per-phrasing weights and credential bitmasks are arrays,
+    # phrasings are numbered entry by entry (so an entry's phrasings are one run, for np.maximum.reduceat).
+
+    def _rank(self, norm: Normalized, enough: int | None, answerable_only: bool) -> list[Scored]:
+        weights = {t: self.idf(t) for t in norm.tokens}
+        if sum(len(self._index.get(t, ())) for t in weights) <= self._python_up_to:
+            return self._rank_python(norm, weights, enough, answerable_only)
+        if not self._arrays_built:
+            self._build_arrays()
+        touched = self._touched(weights, norm.credentials, answerable_only)
+        if touched is None:
+            return []
+        idx, part, entry_of = touched
+        q_text = " ".join(sorted(weights))
+        starts = np.flatnonzero(np.concatenate(([True], entry_of[1:] != entry_of[:-1])))
+        entries = entry_of[starts]
+        factor = self._factors(entries, norm.credentials)
+        # The fuzzy part adds at most FUZZY_MAX: an entry whose best overlap plus that cannot reach the
+        # `enough`-th best exact score is left unscored (what keeps a large knowledge base fast).
+        best_part = np.maximum.reduceat(part, starts)
+        bound = (best_part + FUZZY_MAX) * factor
+        chosen: _Ints
+        if not enough or len(entries) <= enough:
+            chosen = np.arange(len(entries))
+            scores = self._exact(q_text, chosen, starts, part, idx, factor)
+        elif answerable_only:  # only the best `enough` are wanted: a tighter bound, and no stopping rule to keep
+            tight = np.maximum.reduceat(part + FUZZY_MAX * self._char_ceiling(q_text, idx) / 100, starts) * factor
+            chosen, scores = self._score_in_order(q_text, enough, tight, best_part * factor, starts, part, idx, factor)
+        else:
+            chosen, scores = self._prune(q_text, enough, bound, best_part * factor, starts, part, idx, factor)
+        chosen_entries = entries[chosen]
+        order = np.lexsort((self._id_rank[chosen_entries], -scores))  # by score, best first; then by id
+        if answerable_only and enough:
+            order = order[:enough]
+        found = self.entries
+        return [Scored(found[i], s)
+                for i, s in zip(chosen_entries[order].tolist(), scores[order].tolist(), strict=True)]
+
+    # Up to this many postings for the question's words, numpy's fixed cost per call outweighs what it saves:
+    # the entry-by-entry ranking runs instead (a knowledge base of 39 entries has 432 phrasings in all).
+    _python_up_to = 600
+
+    @property
+    def gate(self) -> Gate:
+        return self._gate
+
+    @gate.setter
+    def gate(self, gate: Gate) -> None:
+        """Another gate (`python -m bench.gate` tries many): decisions made under the old one are forgotten."""
+        self._gate = gate
+        self._decisions.clear()
+        self._decisions_held = 0
+
+    def decision(self, norm: Normalized) -> Decision:
+        """`decide(norm)`, remembered: the same normalised question (a common one, or the same one typed with
+        other stop words or typos) is decided once per knowledge base. The cache lives on this Matcher, so a
+        reload, which builds a new Matcher, starts an empty one. Least recently used decisions go first, within
+        a budget of ranked entries held (a ranking of a large knowledge base can hold thousands)."""
+        cache = self._decisions
+        found = cache.get(norm)
+        if found is not None:
+            cache.move_to_end(norm)
+            return found
+        made = cache[norm] = self.decide(norm)
+        self._decisions_held += 1 + len(made.ranking)
+        while self._decisions_held > DECISION_CACHE_RANKED and len(cache) > 1:
+            _, old = cache.popitem(last=False)
+            self._decisions_held -= 1 + len(old.ranking)
+        return made
+
+    def _build_rank_index(self) -> None:
+        self._decisions: OrderedDict[Normalized, Decision] = OrderedDict()
+        self._decisions_held = 0
+        index: dict[str, list[int]] = defaultdict(list)
+        for pi, p in enumerate(self._phrasings):
+            for t in p.tokens:
+                index[t].append(pi)
+        self._index = dict(index)
+        self._arrays_built = False
+        if len(self._phrasings) > self._python_up_to:  # numpy will be needed: build its arrays with the load
+            self._build_arrays()
+
+    def _build_arrays(self) -> None:
+        global np, _CHAR_COLUMN
+        import numpy as np
+
+        _CHAR_COLUMN = np.full(256, _CHAR_COLUMNS - 1, dtype=np.intp)
+        _CHAR_COLUMN[np.frombuffer(_CHARS, dtype=np.uint8)] = np.arange(len(_CHARS))
+        self._arrays_built = True
+        index = self._index
+        self._postings: dict[str, npt.NDArray[np.int32]] = {
+            t: np.array(pis, dtype=np.int32) for t, pis in index.items()}
+        credentials = sorted({c for p in self._phrasings for c in p.credentials}
+                             | {c for e in self.entries for c in e.credentials} | set(self.kb.credentials))
+        self._credential_bit = {c: 1 << b for b, c in enumerate(credentials)}
+        self._p_entry = np.array([p.entry_index for p in self._phrasings], dtype=np.int32)
+        self._p_weight = np.array([p.weight for p in self._phrasings], dtype=np.float64)
+        self._p_credentials = np.array([self._credential_mask(p.credentials) for p in self._phrasings],
+                                       dtype=np.int64)
+        self._p_text = np.array([p.text for p in self._phrasings], dtype=object)
+        self._p_answerable = np.array([not self.entries[p.entry_index].decline for p in self._phrasings], dtype=bool)
+        self._p_length = np.array([len(p.text) for p in self._phrasings], dtype=np.int64)
+        # Each phrasing's letters counted (a-z, 0-9, space, anything else): a bound of fuzz.ratio's common part.
+        codes = _CHAR_COLUMN[np.frombuffer("".join(p.text for p in self._phrasings).encode("ascii", "replace"),
+                                           dtype=np.uint8)]
+        rows = np.repeat(np.arange(len(self._phrasings)), self._p_length)
+        counts = np.bincount(codes * len(self._phrasings) + rows, minlength=len(self._phrasings) * _CHAR_COLUMNS)
+        dtype = np.uint8 if counts.max(initial=0) <= 255 else np.uint16
+        self._p_chars = counts.reshape(_CHAR_COLUMNS, len(self._phrasings)).astype(dtype)  # a row per character
+        by_id = sorted(range(len(self.entries)), key=lambda i: self.entries[i].id)
+        self._id_rank = np.empty(len(self.entries), dtype=np.int64)
+        self._id_rank[by_id] = np.arange(len(self.entries))
+        self._e_credentials = np.array([self._credential_mask(e.credentials) for e in self.entries], dtype=np.int64)
+
+    def _credential_mask(self, credentials: Iterable[str]) -> int:
+        mask = 0
+        for c in credentials:
+            mask |= self._credential_bit.get(c, _UNKNOWN_CREDENTIAL)
+        return mask
+
+    def _rank_python(self, norm: Normalized, weights: dict[str, float], enough: int | None,
+                     answerable_only: bool) -> list[Scored]:
+        """The ranking entry by entry, as it was before numpy: for the few phrasings of a small index."""
+        q_weight = sum(weights.values())
+        q_text = " ".join(sorted(weights))
+        overlap: dict[int, float] = defaultdict(float)
+        for token, weight in weights.items():  # walk the index once instead of intersecting every phrasing
+            for pi in self._index.get(token, ()):
+                overlap[pi] += weight
+        per_entry: dict[int, list[tuple[float, _Phrasing]]] = defaultdict(list)
+        for pi, shared in overlap.items():
+            p = self._phrasings[pi]
+            if answerable_only and self.entries[p.entry_index].decline:
+                continue
+            if p.credentials & norm.credentials:
+                shared += CREDENTIAL_WORD
+                q_cov = shared / (q_weight + CREDENTIAL_WORD)
+            else:
+                q_cov = shared / q_weight
+            p_cov = shared / p.weight
+            per_entry[p.entry_index].append((100 * OVERLAP_WEIGHT * 2 * q_cov * p_cov / (q_cov + p_cov), p))
+        bounds = []
+        for index, found in per_entry.items():
+            factor = _credential_factor(self.entries[index].credentials, norm.credentials)
+            found.sort(key=lambda f: -f[0])
+            bounds.append(((found[0][0] + FUZZY_MAX) * factor, factor, index, found))
+        bounds.sort(key=lambda b: -b[0])
+        best: dict[int, float] = {}
+        top: list[float] = []  # min-heap of the best `enough` exact scores
+        for bound, factor, index, found in bounds:
+            if enough and len(top) >= enough and bound < top[0]:
+                break
+            score = 0.0
+            for part, p in found:
+                if part + FUZZY_MAX <= score:
+                    break
+                score = max(score, part + FUZZY_MAX * fuzz.ratio(q_text, p.text) / 100)
+            best[index] = score * factor
+            heapq.heappush(top, best[index])
+            if enough and len(top) > enough:
+                heapq.heappop(top)
+        ranked = [Scored(self.entries[i], s) for i, s in best.items()]
+        ranked.sort(key=lambda s: (-s.score, s.entry.id))
+        return ranked
+
+    def rank_answerable(self, norm: Normalized, enough: int | None = None) -> list[Scored]:
+        """`rank` with the out-of-scope (decline) entries left out: what an inline query offers. The same
+        entries, order and scores as `[s for s in rank(norm) if not s.entry.decline]`, up to the pruning."""
+        return self._rank(norm, enough, answerable_only=True)
+
+    def _touched(self, weights: dict[str, float], asked: frozenset[str],
+                 answerable_only: bool = False) -> tuple[_Ints, _Floats, _Ints] | None:
+        """The phrasings sharing a word with the question (ascending), their overlap parts, their entries."""
+        postings = [(self._postings[t], w) for t, w in weights.items() if t in self._postings]
+        if not postings:
+            return None
+        idx: _Ints
+        if len(postings) == 1:
+            idx = postings[0][0]
+            shared = np.full(len(idx), postings[0][1])
+        else:  # dense over all phrasings: a pass over a few hundred kilobytes beats sorting the postings
+            total = np.zeros(len(self._phrasings))
+            seen = np.zeros(len(self._phrasings), dtype=bool)
+            for p, w in postings:  # in the question's token order, as the sums were always added
+                total[p] += w
+                seen[p] = True
+            idx = np.flatnonzero(seen)
+            shared = total[idx]
+        if answerable_only:
+            answerable = self._p_answerable[idx]
+            idx, shared = idx[answerable], shared[answerable]
+            if not len(idx):
+                return None
+        q_weight = sum(weights.values())
+        return idx, self._parts(idx, shared, q_weight, self._credential_mask(asked)), self._p_entry[idx]
+
+    def _parts(self, idx: _Ints, shared: _Floats, q_weight: float, asked: int) -> _Floats:
+        """The overlap score of each phrasing: F1 of query coverage and phrasing coverage."""
+        if asked:
+            hit = (self._p_credentials[idx] & asked) != 0
+            shared = np.where(hit, shared + CREDENTIAL_WORD, shared)
+            q_cov = np.where(hit, shared / (q_weight + CREDENTIAL_WORD), shared / q_weight)
+        else:
+            q_cov = shared / q_weight
+        p_cov = shared / self._p_weight[idx]
+        result: _Floats = _F1_SCALE * q_cov * p_cov / (q_cov + p_cov)
+        return result
+
+    def _factors(self, entries: _Ints, asked: frozenset[str]) -> _Floats:
+        """_credential_factor for each entry, from bitmasks."""
+        if not asked:
+            return np.full(len(entries), SAME_CREDENTIAL)
+        mask = self._credential_mask(asked)
+        own = self._e_credentials[entries]
+        return np.where(own == 0, GENERAL_ENTRY,
+                        np.where(own == mask, SAME_CREDENTIAL,
+                                 np.where((own & mask) != 0, PARTIAL_CREDENTIAL, OTHER_CREDENTIAL)))
+
+    def _exact(self, q_text: str, chosen: _Ints, starts: _Ints, part: _Floats, idx: _Ints,
+               factor: _Floats) -> _Floats:
+        """The exact scores of the chosen entries (positions among the touched ones, whose phrasings begin at
+        `starts`): best phrasing with its fuzzy part, times the credential factor.
+
+        Round one: each entry's phrasing of best overlap, fuzzy-scored, gives a floor for the entry's score.
+        Round two: only the phrasings that could pass it, judged by an upper bound of the fuzzy ratio."""
+        if not len(chosen):
+            return np.zeros(0)
+        lo = starts[chosen]
+        lengths = np.append(starts, len(part))[chosen + 1] - lo
+        heads = np.cumsum(lengths) - lengths  # where each chosen entry's phrasings begin in `where`
+        where = np.arange(int(lengths.sum())) + np.repeat(lo - heads, lengths)
+        parts = part[where]
+        first = heads + _first_max(parts, heads)
+        floor = parts[first] + FUZZY_MAX * self._ratios(q_text, idx[where[first]]) / 100
+        rows = np.repeat(np.arange(len(chosen)), lengths)
+        ceiling = self._ratio_ceiling(q_text, idx[where])
+        second = parts + FUZZY_MAX * ceiling / 100 > floor[rows]
+        second[first] = False
+        if second.any():
+            values = parts[second] + FUZZY_MAX * self._ratios(q_text, idx[where[second]]) / 100
+            np.maximum.at(floor, rows[second], values)
+        result: _Floats = np.maximum(floor, 0.0) * factor[chosen]
+        return result
+
+    def _ratio_ceiling(self, q_text: str, phrasings: _Ints) -> _Floats:
+        """An upper bound of fuzz.ratio for each phrasing from the lengths alone (an Indel distance is at least
+        the difference of the lengths), with room for rounding."""
+        q_len = len(q_text)
+        p_len = self._p_length[phrasings]
+        ceiling: _Floats = 100 * 2 * np.minimum(q_len, p_len) / np.maximum(q_len + p_len, 1) + _RATIO_SLACK
+        return ceiling
+
+    def _char_ceiling(self, q_text: str, phrasings: _Ints) -> _Floats:
+        """A tighter upper bound of fuzz.ratio, 200 * LCS / (sum of lengths): a longest common subsequence has
+        at most as many of each character as the scarcer of the two texts (only the question's count)."""
+        q_chars = np.bincount(_CHAR_COLUMN[np.frombuffer(q_text.encode("ascii", "replace"), dtype=np.uint8)],
+                              minlength=_CHAR_COLUMNS)
+        common = np.zeros(len(phrasings), dtype=np.int64)
+        for column in np.flatnonzero(q_chars).tolist():
+            common += np.minimum(self._p_chars[column][phrasings], q_chars[column])
+        ceiling: _Floats = 200 * common / np.maximum(len(q_text) + self._p_length[phrasings], 1) + _RATIO_SLACK
+        return ceiling
+
+    def _ratios(self, q_text: str, phrasings: _Ints) -> _Floats:
+        """fuzz.token_sort_ratio of the question and each phrasing: both texts are already their sorted words
+        joined by single spaces, which is what token_sort_ratio compares with fuzz.ratio, so fuzz.ratio itself."""
+        texts = self._p_text[phrasings].tolist()
+        ratios: _Floats = process.cdist([q_text], texts, scorer=fuzz.ratio, dtype=np.float64)[0]
+        return ratios
+
+    def _score_in_order(self, q_text: str, enough: int, bound: _Floats, lower: _Floats, starts: _Ints,
+                        part: _Floats, idx: _Ints, factor: _Floats) -> tuple[_Ints, _Floats]:
+        """Entries in order of bound, with their exact scores, up to (at least) where the next bound falls below
+        the `enough`-th best score so far: they include every entry that can be among the best `enough`.
+
+        No entry whose bound is under the `enough`-th best lower bound (best overlap alone, no fuzzy part) is
+        ever needed: the entries holding those lower bounds come before it and already score that much. The
+        rest is scored in chunks of doubling size, in order of bound."""
+        order = np.argsort(-bound, kind="stable")
+        floor = np.partition(lower, len(lower) - enough)[len(lower) - enough]
+        order = order[: int(np.count_nonzero(bound >= floor))]  # bound is descending along order
+        done = 0
+        size = max(enough, _FIRST_CHUNK)
+        scores = np.zeros(0)
+        while done < len(order):
+            chunk = order[done: done + size]
+            scores = np.concatenate((scores, self._exact(q_text, chunk, starts, part, idx, factor)))
+            done += len(chunk)
+            if done < len(order) and len(scores) >= enough:
+                kth = np.partition(scores, len(scores) - enough)[len(scores) - enough]
+                if bound[order[done]] < kth:
+                    break
+            size *= _CHUNK_GROWTH
+        return order[:done], scores
+
+    def _prune(self, q_text: str, enough: int, bound: _Floats, lower: _Floats, starts: _Ints, part: _Floats,
+               idx: _Ints, factor: _Floats) -> tuple[_Ints, _Floats]:
+        """The entries that scoring in order of bound, until a bound falls below the `enough`-th best exact
+        score so far, would score; and their scores."""
+        chosen, scores = self._score_in_order(q_text, enough, bound, lower, starts, part, idx, factor)
+        # Bounds only fall and the `enough`-th best score only rises along the order, so the first entry that
+        # scoring would skip is found by bisection.
+        bounds = bound[chosen]
+        lo, hi = enough, len(chosen)  # the first `enough` are always scored; `hi`: all of them are
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if bounds[mid] < np.partition(scores[:mid], mid - enough)[mid - enough]:
+                hi = mid
+            else:
+                lo = mid + 1
+        return chosen[:lo], scores[:lo]
+
+def _first_max(values: _Floats, starts: _Ints) -> _Ints:
+    """For each run of `values` beginning at `starts`, the offset of its first maximum."""
+    lengths = np.diff(np.append(starts, len(values)))
+    maxima = np.repeat(np.maximum.reduceat(values, starts), lengths)
+    offsets = np.arange(len(values)) - np.repeat(starts, lengths)
+    at_max = np.where(values == maxima, offsets, len(values))
+    result: _Ints = np.minimum.reduceat(at_max, starts)
+    return result
 
 
 def _words_re(words: tuple[str, ...]) -> re.Pattern[str] | None:

@@ -251,3 +251,15 @@ def test_the_migration_keeps_the_latest_of_duplicate_votes(tmp_path):
     s = Store(tmp_path / DB_NAME, KEY, clock=lambda: 1.0)
     assert [r[5] for r in rows(s, "feedback")] == [-1]
     s.close()
+
+
+def test_a_record_of_one_row_is_one_statement_and_of_several_one_transaction(store):
+    statements = []
+    store.db.set_trace_callback(statements.append)
+    store.record(1, Exchange("telegram", "how many ceus", "answer", "cma-ce-total"))
+    store.record_feedback(1, "telegram", "cma-ce-total", 1)
+    assert [s.split()[0] for s in statements] == ["INSERT", "INSERT"]
+    statements.clear()
+    store.record(1, Exchange("telegram", "what about my dog", "decline", None, (("x", 1.0),)))
+    assert [s.split()[0] for s in statements] == ["BEGIN", "INSERT", "INSERT", "COMMIT"]
+    assert store.reply_kinds() == {"answer": 1, "decline": 1}

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from bot.telegram.inbox import InboxQueue
     from bot.telegram.reminders import ReminderService
     from bot.writer import StoreWriter
+    from faq.kb import Entry
+    from faq.matcher import Matcher
 
 log = logging.getLogger(__name__)
 
@@ -323,17 +325,22 @@ async def _show_topic(query: CallbackQuery, context: Context, group: str | None)
     await with_retry(lambda: query.edit_message_text(title, reply_markup=markup))
 
 
+def inline_entries(matcher: Matcher, text: str) -> list[Entry]:
+    """The best INLINE_RESULTS answerable entries for an inline query, from a ranking pruned to that many."""
+    ranking = matcher.rank_answerable(matcher.normalize(text[:500]), enough=INLINE_RESULTS)
+    return [s.entry for s in ranking[:INLINE_RESULTS]]
+
+
 async def inline_query(update: Update, context: Context) -> None:
     query = update.inline_query
     assert query is not None
     dialogue = context.bot_data.dialogue
-    matcher = dialogue.matcher
     if query.query.strip():
-        ranked = [s.entry for s in matcher.rank(matcher.normalize(query.query[:500])) if not s.entry.decline]
+        ranked = inline_entries(dialogue.matcher, query.query)
     else:
-        ranked = [e for e in dialogue.kb.entries.values() if e.topics]
+        ranked = [e for e in dialogue.kb.entries.values() if e.topics][:INLINE_RESULTS]
     results = []
-    for entry in ranked[:INLINE_RESULTS]:
+    for entry in ranked:
         said = dialogue.answer_entry(entry.id, ChatState())
         assert said is not None
         text = said[0].text

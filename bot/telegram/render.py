@@ -29,6 +29,15 @@ def html_chunks(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     """The text as HTML messages of at most `limit` characters, split between paragraphs where possible.
 
     Splitting happens on the plain text, before escaping, so no cut can fall inside an entity like &amp;."""
+    return list(_html_chunks(text, limit))
+
+
+@lru_cache(maxsize=2048)  # most replies are an entry's answer: the same text, rendered once
+def _html_chunks(text: str, limit: int) -> tuple[str, ...]:
+    return tuple(_split_html(text, limit))
+
+
+def _split_html(text: str, limit: int) -> list[str]:
     whole = to_html(text)
     if len(whole) <= limit and whole:
         return [whole]  # nearly every reply: one render, no splitting
