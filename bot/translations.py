@@ -35,8 +35,9 @@ def _ids(catalog: Iterable[Message]) -> dict[str, tuple[str, ...]]:
 
 
 def _po(path: Path, locale: str | None = None) -> dict[str, tuple[str, ...]]:
+    """msgid -> translation(s); a fuzzy (unreviewed) translation counts as none."""
     with path.open("rb") as fh:
-        return _ids(read_po(fh, locale=locale))
+        return _ids(m for m in read_po(fh, locale=locale) if not m.fuzzy)
 
 
 def problems(root: Path = ROOT) -> list[str]:
