@@ -469,7 +469,8 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
                           r"still|count))|\bplus\s+(?:that|my|the)\s+(?:cpr\s+|bls\s+)?card|\b(?:cpr|bls)\s+cards\s+"
                           r"(?:from|in)\b|\bcard\s+from\b", masked)
         if cards and not re.search(r"\bno\s+(?:cpr\s+)?card\b|required|doesn'?t\s+count|counts?\s+right|"
-                                   r"does\s+(?:my|a)\s+(?:cpr|bls)|\b(?:how|where|when)\b[^.?!]*\brenew\s+my\s+(?:cpr|bls)",
+                                   r"does\s+(?:my|a)\s+(?:cpr|bls)|\b(?:how|where|when)\b[^.?!]*\brenew\s+my\s+(?:cpr|bls)|"
+                                   r"\bneed\s+(?:a|my|the)\s+(?:current\s+|valid\s+)?(?:cpr|bls)",
                                    masked):
             window = re.split(r"[.?!;]", masked[cards.start():cards.end() + 60])[0]
             years = re.findall(r"(?:19|20)\d\d|\b" + _MON + r"\s+'?\d\d\b", window)
