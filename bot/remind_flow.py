@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from bot.contracts import Button, ChatState, Recertified, RemindConsent, RemindState, Reply, ReplyKind, Say, StopReminders
-from bot.render import render, sources_line
+from bot.render import render, sources_line, translations
 from faq import calculator as calc
 from faq import reminders as rem
 from faq.kb import KnowledgeBase
@@ -28,7 +28,7 @@ _COMMAND = re.compile(r"^\s*/remind(?:@\w+)?(?:\s+|$)", re.I)
 _ASKING = re.compile(r"\b(remind (me|us)|send me (a )?reminders?|(set|sign) (me )?up (for )?(a )?reminders?|"
                      r"set (a )?reminders?|notify me|alert me|(give|send) me a heads? up)\b")
 MAX_ANSWER_WORDS = 4  # "my ccma please" answers "which credential?"; a longer message is a new question
-_CANCEL = {"cancel", "stop", "no", "nope", "never mind", "nevermind", "quit", "exit"}
+_CANCEL = {"cancel", "stop", "no", "nope", "never mind", "nevermind", "quit", "exit", "cancelar"}  # as the replies say
 
 
 class RemindStage:
@@ -38,6 +38,7 @@ class RemindStage:
         self.kb = kb
         self.today = today
         self.credentials_in = credentials_in
+        self._ = translations(kb.language).gettext  # button labels, in the knowledge base's language
 
     def __call__(self, turn: Turn, state: ChatState) -> Said | ChatState | None:
         command = _COMMAND.match(turn.raw)
@@ -78,7 +79,7 @@ class RemindStage:
         if turn.raw.lstrip().startswith("/"):
             return replace(state, remind=None)  # another command: leave the sign-up
         if turn.folded in _CANCEL:
-            return Reply(ReplyKind.REMIND, render("remind_cancelled")), replace(state, remind=None)
+            return Reply(ReplyKind.REMIND, render("remind_cancelled", self.kb)), replace(state, remind=None)
         if asking.asking == "credential":
             credentials = self.credentials_in(turn.raw) & set(rem.CREDENTIALS)
             if turn.folded.isdigit() and 1 <= int(turn.folded) <= len(rem.CREDENTIALS):
@@ -109,7 +110,7 @@ class RemindStage:
         buttons: tuple[Button, ...] = ()
         if asking.asking == "credential":
             buttons = tuple(Button(self.kb.credentials[c].label, Say(c)) for c in rem.CREDENTIALS)
-        buttons += (Button("Cancel", Say("cancel")),)
+        buttons += (Button(self._("Cancel"), Say("cancel")),)
         text = render("remind_ask", self.kb, asking=asking, problem=problem, credentials=rem.CREDENTIALS,
                       example=_example(asking.credential, self.today()))
         return Reply(ReplyKind.REMIND, text, buttons=buttons), replace(state, remind=asking)
@@ -132,8 +133,8 @@ class RemindStage:
             text = render("remind_none", self.kb, d=deadline, today=today)
             return Reply(ReplyKind.REMIND, text), state
         text = render("remind_offer", self.kb, d=deadline, reminders=reminders)
-        buttons = (Button("Yes, remind me", RemindConsent(credential, deadline.given, True)),
-                   Button("No thanks", RemindConsent(credential, deadline.given, False)))
+        buttons = (Button(self._("Yes, remind me"), RemindConsent(credential, deadline.given, True)),
+                   Button(self._("No thanks"), RemindConsent(credential, deadline.given, False)))
         return Reply(ReplyKind.REMIND, text, buttons=buttons), state
 
 
@@ -148,13 +149,15 @@ def reminder_reply(kb: KnowledgeBase, reminder: rem.Reminder, today: date) -> Re
     link = kb.sources[rem.NEXT_STEP_SOURCE[reminder.credential]]
     sources = [kb.sources[s] for f in reminder.facts if f in kb.facts for s in kb.facts[f].sources]
     dates = reminder.dates
+    words = translations(kb.language)
     context: dict[str, Any] = {
         "rm": reminder, "label": kb.credentials[reminder.credential].label, "link": link,
-        "sources": sources_line(sources), "days_left": (dates["expires"] - today).days,
+        "sources": sources_line(sources, ngettext=words.ngettext), "days_left": (dates["expires"] - today).days,
         "ce_days_left": (dates["ce_open_until"] - today).days if "ce_open_until" in dates else None,
         # exam dates only while still ahead on the day it is sent (a late reminder drops them)
         "exam": "exam_pass_by" in dates and min(dates["exam_pass_by"], dates["exam_apply_by"]) >= today,
     }
-    buttons = (Button("I've recertified", Recertified(reminder.credential)), Button("Stop reminders", StopReminders()))
+    buttons = (Button(words.gettext("I've recertified"), Recertified(reminder.credential)),
+               Button(words.gettext("Stop reminders"), StopReminders()))
     return Reply(ReplyKind.REMIND, render("reminder", kb, **context), entry=f"reminder:{reminder.kind}",
                  buttons=buttons)

@@ -41,24 +41,23 @@ def _nha(prepared: str, rules: Rules) -> Computed | None:
     return None
 
 
-def _college(prepared: str, rules: Rules) -> Computed | None:
-    found = _COLLEGE.search(prepared)
+def _capped(kind: str, found: re.Match[str] | None, per_one: Any, cap: Any) -> Computed | None:
+    """`found`'s amount times `per_one` points, of which at most `cap` count."""
     if not found:
         return None
-    amount, cma = float(found.group(1)), rules["cma"]
-    points = amount * float(cma["college_credit_points"])
-    cap = float(cma["ce_non_aama_max"])
-    return Computed("college_points", amount, points, min(points, cap), cap)
+    amount = float(found.group(1))
+    points = amount * float(per_one)
+    return Computed(kind, amount, points, min(points, float(cap)), float(cap))
+
+
+def _college(prepared: str, rules: Rules) -> Computed | None:
+    cma = rules["cma"]
+    return _capped("college_points", _COLLEGE.search(prepared), cma["college_credit_points"], cma["ce_non_aama_max"])
 
 
 def _cpr(prepared: str, rules: Rules) -> Computed | None:
-    found = _CARDS.search(prepared)
-    if not found:
-        return None
-    amount, cma = float(found.group(1)), rules["cma"]
-    points = amount * float(cma["cpr_card_points"])
-    cap = float(cma["cpr_max_points"])
-    return Computed("cpr_points", amount, points, min(points, cap), cap)
+    cma = rules["cma"]
+    return _capped("cpr_points", _CARDS.search(prepared), cma["cpr_card_points"], cma["cpr_max_points"])
 
 
 # Which entries' questions can be computed, and how.
