@@ -32,7 +32,6 @@ KEYS = {
 }
 AMOUNTS = frozenset({"total", "aama", "non_aama", "admin", "clinical", "general", "credits", "hours", "points",
                      "college", "cpr"})
-CREDENTIAL_ONLY = frozenset({"aama", "non_aama", "admin", "clinical", "general"})  # only the CMA (AAMA) has these
 UNITS = {"d": "day", "w": "week", "m": "month", "mo": "month", "y": "year", "yr": "year"}
 
 

@@ -154,12 +154,6 @@ class KnowledgeBase:
     translations: Mapping[str, KnowledgeBase] = field(default_factory=dict)
     untranslated: tuple[str, ...] = ()  # in a translation: the entries it still lacks
 
-    def rule(self, group: str, name: str) -> Any:
-        return self.rules[group][name]
-
-    def template_context(self) -> dict[str, Any]:
-        return {"r": self.rules, "c": self.credentials}
-
 
 # libyaml's C parser when PyYAML was built with it (several times faster than the pure-Python one); the same
 # safe subset of YAML either way.
