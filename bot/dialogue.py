@@ -172,7 +172,7 @@ class Dialogue:
                 return picked
         if state.offered and turn.folded.isdigit() and int(turn.folded) <= MENU_NUMBERS:
             # "5" after three suggestions: a slip, not a new question; the offer stays
-            return Reply(ReplyKind.CLARIFY, render("pick_range", count=len(state.offered))), state
+            return Reply(ReplyKind.CLARIFY, render("pick_range", self.kb, count=len(state.offered))), state
         return _without_offer(state)
 
     def _small_talk(self, turn: Turn, state: ChatState) -> Said | None:

@@ -26,7 +26,9 @@ Said = tuple[Reply, ChatState]
 _COMMAND = re.compile(r"^\s*/remind(?:@\w+)?(?:\s+|$)", re.I)
 # Asking to be reminded, not asking about reminders ("does the aama send reminders?" is a question).
 _ASKING = re.compile(r"\b(remind (me|us)|send me (a )?reminders?|(set|sign) (me )?up (for )?(a )?reminders?|"
-                     r"set (a )?reminders?|notify me|alert me|(give|send) me a heads? up)\b")
+                     r"set (a )?reminders?|notify me|alert me|(give|send) me a heads? up|"
+                     # Spanish, folded: "recuerdame", "avisame antes", "mandame recordatorios"
+                     r"recuerdame|recordarme|avisame|avisarme|(mandame|enviame|pon(me)?) (un |unos )?recordatorios?)\b")
 MAX_ANSWER_WORDS = 4  # "my ccma please" answers "which credential?"; a longer message is a new question
 _CANCEL = {"cancel", "stop", "no", "nope", "never mind", "nevermind", "quit", "exit", "cancelar"}  # as the replies say
 

@@ -52,3 +52,9 @@ async def test_the_chat_chooses_its_language(api, bot):
     api.text(USER, "how often do i renew my ccma")
     [_, answer] = await api.wait_for("sendMessage", 2, chat_id=USER)
     assert "cada 2 años" in answer.params["text"]
+
+
+async def test_a_spanish_reminder_sign_up_is_asked_in_spanish(api, bot):
+    api.text(USER, "recuerdame antes de que se venza mi ccma", language_code="es")
+    [ask] = await api.wait_for("sendMessage", chat_id=USER)
+    assert "¿" in ask.params["text"] or "vence" in ask.params["text"]

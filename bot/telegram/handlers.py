@@ -116,7 +116,7 @@ async def _say(message: Message, html: str, **kwargs: Any) -> Message:
     return await with_retry(lambda: message.reply_html(html, **kwargs))
 
 
-def _language(context: Context, user: User | None = None) -> str:
+def chat_language(context: Context, user: User | None = None) -> str:
     """The chat's language: the one it chose, else the one of its last reply, else the user's Telegram one."""
     voices = context.bot_data.dialogue.voices
     state = context.chat_data.state if isinstance(context.chat_data, ChatData) else None
@@ -129,7 +129,7 @@ def _language(context: Context, user: User | None = None) -> str:
 
 async def _say_template(message: Message, context: Context, name: str, **kwargs: Any) -> Message:
     note(name)
-    text = render(name, language=_language(context, message.from_user if message.chat.type == "private" else None))
+    text = render(name, language=chat_language(context, message.from_user if message.chat.type == "private" else None))
     return await _say(message, html_chunks(text)[0], **kwargs)
 
 
@@ -153,7 +153,7 @@ async def flood_gate(update: Update, context: Context) -> None:
 def _topic_keyboard(context: Context) -> Any:
     credentials = context.bot_data.dialogue.kb.credentials
     buttons = [Button(spec.menu, ShowTopics(cid)) for cid, spec in credentials.items()]
-    return keyboard((*buttons, Button(render("topics_general_button", language=_language(context)),
+    return keyboard((*buttons, Button(render("topics_general_button", language=chat_language(context)),
                                       ShowTopics(ALL_TOPICS))))
 
 
@@ -176,7 +176,7 @@ async def sources(update: Update, context: Context) -> None:
     assert update.effective_message is not None
     kb = context.bot_data.dialogue.kb
     sources = [s for s in kb.sources.values() if s.url]
-    for html in html_chunks(render("sources", language=_language(context, update.effective_user), sources=sources)):
+    for html in html_chunks(render("sources", language=chat_language(context, update.effective_user), sources=sources)):
         await _say(update.effective_message, html)
 
 
@@ -311,7 +311,7 @@ def _is_admin(update: Update, context: Context) -> bool:
 async def _show_topic(query: CallbackQuery, context: Context, group: str | None) -> None:
     kb = context.bot_data.dialogue.kb
     if group is None:
-        markup, title = _topic_keyboard(context), to_html(render("topics", language=_language(context)))
+        markup, title = _topic_keyboard(context), to_html(render("topics", language=chat_language(context)))
         await with_retry(lambda: query.edit_message_text(title, reply_markup=markup))
         return
     if group != ALL_TOPICS and group not in kb.credentials:
@@ -320,8 +320,8 @@ async def _show_topic(query: CallbackQuery, context: Context, group: str | None)
                and ((group == ALL_TOPICS and (not e.credentials or len(e.credentials) > 1))
                     or (group != ALL_TOPICS and list(e.credentials) == [group]))]
     buttons = [Button(e.question, ShowEntry(e.id)) for e in entries]
-    markup = keyboard((*buttons, Button(translations(_language(context)).gettext("« Back"), ShowTopics())))
-    title = to_html(render("topic_title", kb, language=_language(context), group=None if group == ALL_TOPICS else group))
+    markup = keyboard((*buttons, Button(translations(chat_language(context)).gettext("« Back"), ShowTopics())))
+    title = to_html(render("topic_title", kb, language=chat_language(context), group=None if group == ALL_TOPICS else group))
     await with_retry(lambda: query.edit_message_text(title, reply_markup=markup))
 
 

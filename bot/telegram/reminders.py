@@ -19,7 +19,7 @@ from bot.reminder_store import ReminderStore, forget
 from bot.render import render
 from bot.scheduler import RATE, Delivery, Result, Scheduler, wall_clock
 from bot.telegram.buttons import unpack
-from bot.telegram.handlers import ChatData, dialogue_command
+from bot.telegram.handlers import ChatData, chat_language, dialogue_command
 from bot.telegram.render import html_chunks, reply_messages
 from bot.telegram.retry import with_retry
 from faq import calculator as calc
@@ -108,7 +108,7 @@ async def list_reminders(update: Update, context: Context) -> None:
     assert message is not None
     service = context.bot_data.reminders
     sub = service.reminders.subscription(message.chat_id) if service is not None else None
-    kb = context.bot_data.dialogue.kb
+    kb = context.bot_data.dialogue.voices[chat_language(context, message.from_user)].kb
     for html in html_chunks(render("remind_list", kb, sub=sub)):
         await with_retry(lambda html=html: message.reply_html(html))  # type: ignore[misc]
 
@@ -126,7 +126,8 @@ async def forget_command(update: Update, context: Context) -> None:
     names = {"replies": "replies", "misses": "questions", "picks": "picks", "feedback": "feedback",
              "reminders": "reminders", "reminder_chats": "reminder sign-up"}
     kinds = [names.get(t, t) for t, n in removed.items() if n]
-    await _say(message, "forget_done", removed=kinds)
+    voice = context.bot_data.dialogue.voices[chat_language(context, message.from_user)]
+    await _say(message, "forget_done", voice.kb, removed=kinds)
 
 
 async def button(update: Update, context: Context) -> None:
@@ -140,30 +141,31 @@ async def button(update: Update, context: Context) -> None:
         return
     services = context.bot_data
     service = services.reminders
-    kb = services.dialogue.kb
+    voice = services.dialogue.voices[chat_language(context, query.from_user)]
+    kb = voice.kb
     match unpack(query.data or ""):
         case RemindConsent(credential, given, yes) if credential in rem.CREDENTIALS:
             if not yes:
-                await _say(message, "remind_declined")
+                await _say(message, "remind_declined", kb)
             elif service is None or services.live is None:
-                await _say(message, "remind_off")
+                await _say(message, "remind_off", kb)
             else:
                 try:
                     reminders = service.subscribe(message.chat_id, credential, given, services.live)
                 except calc.InputError:
-                    await _say(message, "button_expired")
+                    await _say(message, "button_expired", kb)
                     return
                 await _say(message, "remind_saved" if reminders else "remind_none", kb=kb, reminders=reminders,
                            d=rem.deadline(credential, given, service.now().date(), kb.rules), today=service.now().date())
         case Recertified(credential):
-            reply, chat.state = services.dialogue.remind.ask_new_date(credential, chat.state)
+            reply, chat.state = voice.remind.ask_new_date(credential, chat.state)
             for html, markup in reply_messages(reply):
                 await with_retry(lambda html=html, markup=markup: message.reply_html(html, reply_markup=markup))  # type: ignore[misc]
         case StopReminders():
             stopped = service.reminders.stop(message.chat_id) if service is not None else False
-            await _say(message, "remind_stopped", stopped=stopped)
+            await _say(message, "remind_stopped", kb, stopped=stopped)
         case _:
-            await _say(message, "button_expired")
+            await _say(message, "button_expired", kb)
 
 
 def install(app: App, keys: str | None, clock: Callable[[], datetime] = wall_clock) -> ReminderService | None:
