@@ -25,7 +25,7 @@ def table(rows: list[dict]) -> str:
     widths = [max(len(str(c)), *(len(str(r.get(c, ""))) for r in rows)) for c in cols]
 
     def line(values) -> str:
-        return "  ".join(str(v).ljust(w) for v, w in zip(values, widths))
+        return "  ".join(str(v).ljust(w) for v, w in zip(values, widths, strict=False))
 
     return "\n".join([line(cols), line("-" * w for w in widths)] + [line(r.get(c, "") for c in cols) for r in rows])
 

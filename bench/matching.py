@@ -50,8 +50,8 @@ def _latency(fn: Callable[[str], object], questions: list[str]) -> tuple[float, 
 
 
 def _score(cases: list[EvalCase], replies: list[Reply]) -> tuple[int, int, int, int]:
-    answer = [judge(c, r)[0] for c, r in zip(cases, replies) if not c.decline]
-    decline = [judge(c, r)[0] for c, r in zip(cases, replies) if c.decline]
+    answer = [judge(c, r)[0] for c, r in zip(cases, replies, strict=False) if not c.decline]
+    decline = [judge(c, r)[0] for c, r in zip(cases, replies, strict=False) if c.decline]
     return sum(answer), len(answer), sum(decline), len(decline)
 
 
@@ -86,11 +86,11 @@ class _Baseline:
 
     def run(self, cases: list[EvalCase]) -> Result:
         best = [self.best(c.q) for c in cases]
-        candidates = sorted({s for _, s in best}) + [float("inf")]
+        candidates = [*sorted({s for _, s in best}), float("inf")]
         scored = []
         for t in candidates:  # the threshold that does best on this very data: the fairest it can get
             replies = [self.reply(e, s, t) for e, s in best]
-            a_ok, a_n, d_ok, d_n = _score(cases, replies)
+            a_ok, _a_n, d_ok, _d_n = _score(cases, replies)
             scored.append((a_ok + d_ok, a_ok, t))
         _, _, threshold = max(scored)
         replies = [self.reply(e, s, threshold) for e, s in best]

@@ -103,7 +103,7 @@ def parse_command(args: str, detect_credentials: Callable[[str], frozenset[str]]
             raise CheckInputError("credential_first")
         if len(positional) > len(slots):
             raise CheckInputError("too_many_numbers", credential=credential, slots=slots)
-        for slot, number in zip(slots, positional):
+        for slot, number in zip(slots, positional, strict=False):
             values.setdefault(slot, number)
     # "/check" or "/check cma" asks everything; numbers given mean "check now"
     return _normalised(CheckState(credential, values, guided=not values))
@@ -273,7 +273,7 @@ def _categories_answer(state: CheckState, turn: Turn) -> CheckState | None:
     if named:
         return _with(state, **named)
     if len(bare) == 3:
-        return _with(state, **dict(zip(("admin", "clinical", "general"), bare)))
+        return _with(state, **dict(zip(("admin", "clinical", "general"), bare, strict=True)))
     return None
 
 

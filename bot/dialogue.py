@@ -198,7 +198,7 @@ class Dialogue:
                 questions = tuple(e.question for e in options)
                 reply = Reply(ReplyKind.CLARIFY, render("clarify", questions=questions), score=score,
                               suggestions=questions, guesses=guesses,
-                              buttons=_entry_buttons(options) + (Button("None of these", NoneOfThese()),))
+                              buttons=(*_entry_buttons(options), Button("None of these", NoneOfThese())))
                 return reply, replace(state, offered=tuple(e.id for e in options), offered_for=text)
             case Declined(_, pointer):
                 reply = Reply(ReplyKind.DECLINE, render("decline", entry=pointer),

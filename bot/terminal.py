@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 
@@ -24,10 +25,8 @@ def format_reply(reply: Reply) -> str:
 
 def chat(dialogue: Dialogue, read: Callable[[str], str] = input, write: Callable[[str], None] = print,
          intro: str = "", store: Store | None = None, chat_id: str = "terminal") -> None:
-    try:
+    with contextlib.suppress(ImportError):
         import readline  # noqa: F401  # line editing and history for input(), where the platform has it
-    except ImportError:
-        pass
     conversation = Conversation(dialogue)
     write((intro + "\n" if intro else "") + conversation.say("hi").text + "\nType 'quit' to leave.")
     while True:

@@ -173,7 +173,8 @@ def check_cma(
     have: dict[str, Any] = {"total": total, "aama": aama, **cats, "expired": expired}
     facts = (["CMA-CYCLE"] if dates else []) + ["CMA-CE-EXPIRED"]
     if _expired_too_long(expired, dates, today, cma):
-        return Verdict("CMA", Status.EXAM_REQUIRED, have=have, facts=(*facts, "CMA-EXAM-FEE", "CMA-CURRENT"), dates=dates)
+        return Verdict("CMA", Status.EXAM_REQUIRED, have=have, facts=(*facts, "CMA-EXAM-FEE", "CMA-CURRENT"),
+                       dates=dates)
 
     if total is None and aama is None:
         if dates is not None or expired is not None:

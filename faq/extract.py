@@ -18,7 +18,8 @@ MONTHS = {m: i for i, m in enumerate(
 _MONTH_RE = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 
 _APPROVED = r"(?:aama[\s-]*approved|aama|approved)"
-_UNIT = r"(?:points?|pts|ceus?|ces|ce(?:\s*credits?|\s*units?)?|credits?|units?|ccp(?:\s*points?)?|recert(?:ification)?\s*points?)"
+_UNIT = (r"(?:points?|pts|ceus?|ces|ce(?:\s*credits?|\s*units?)?|credits?|units?|ccp(?:\s*points?)?"
+         r"|recert(?:ification)?\s*points?)")
 _CATEGORY = {"admin": r"admin(?:istrative)?", "clinical": r"clinical", "general": r"general"}
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -39,7 +40,8 @@ _EXPIRED_AGO = re.compile(
     rf"(?:expired?d?|laps(?:ed|e)|ran out|inactive)\D{{0,20}}?{NUM}\s*(day|week|month|year|mo|yr)s?\b"
     rf"|{NUM}\s*(day|week|month|year|mo|yr)s?\s*(?:ago|past|since|overdue|late)")
 _EXPIRED_WORDS = re.compile(r"(?:expired?d?|laps(?:ed|e))\s+(yesterday|last\s+week|last\s+month|last\s+year)")
-_NOT_EXPIRED = re.compile(r"(?:has\s*n[o']?t|hasnt|not|never|didn'?t|hasn'?t)\s+(?:yet\s+)?(?:expired?|lapsed)|still\s+(?:current|active|valid)")
+_NOT_EXPIRED = re.compile(r"(?:has\s*n[o']?t|hasnt|not|never|didn'?t|hasn'?t)\s+(?:yet\s+)?(?:expired?|lapsed)"
+                          r"|still\s+(?:current|active|valid)")
 _CERTIFIED = re.compile(
     rf"(?:certified|recertified|certification|recert|passed|got\s+(?:my\s+)?(?:cma|cert\w*|credential))"
     rf"\D{{0,25}}?(?:{_MONTH_RE}\s*(?:of\s+)?(\d{{4}})|(\d{{1,2}})\s*[/-]\s*(\d{{4}})|(\d{{4}})\s*-\s*(\d{{1,2}}))")

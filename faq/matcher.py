@@ -158,7 +158,7 @@ class Matcher:
         if not tokens or tokens & self.strong_anchors:
             return False
         weights = [self._idf.get(t, self._unknown_idf) for t in tokens]
-        unknown = sum(w for t, w in zip(tokens, weights) if t not in self._domain)
+        unknown = sum(w for t, w in zip(tokens, weights, strict=False) if t not in self._domain)
         return unknown / sum(weights) > UNKNOWN_SHARE
 
     def idf(self, token: str) -> float:

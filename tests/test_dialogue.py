@@ -51,7 +51,8 @@ def test_no_credential_named_gives_every_credentials_answer(dialogue):
 
 
 @pytest.mark.parametrize("text, kind", [("hi", "greeting"), ("Hello!", "greeting"), ("thanks!", "thanks"),
-                                        ("thank you so much", "thanks"), ("help", "help"), ("what can you do?", "help")])
+                                        ("thank you so much", "thanks"), ("help", "help"),
+                                        ("what can you do?", "help")])
 def test_small_talk(dialogue, text, kind):
     assert dialogue.reply(text).kind == kind
 
