@@ -74,16 +74,19 @@ class StoreWriter:
         if future is None or self.degraded:
             return None
         waited = asyncio.wrap_future(future)
-        try:
-            return await asyncio.wait_for(asyncio.shield(waited), wait)
-        except TimeoutError:
-            waited.add_done_callback(_forget)  # its failure, if any, is logged by the thread
+        waited.add_done_callback(_forget)  # a failure is logged by the thread; nobody else need retrieve it
+        # asyncio.wait, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives as the
+        # write completes, and the Updater's cancelled polling task would then go on queueing updates after
+        # the Application stopped taking them (a graceful stop then waits for ever).
+        done, _ = await asyncio.wait({waited}, timeout=wait)
+        if not done:
             self._degraded_until = self.clock() + DEGRADED_FOR
             self._problem("slow", f"the store took more than {wait:.0f}s to {what}; answering without waiting "
                                   f"for it for {DEGRADED_FOR:.0f}s", level=logging.WARNING)
             return None
-        except (sqlite3.Error, OSError):
-            return None  # logged by the writer thread
+        if waited.cancelled() or waited.exception() is not None:
+            return None
+        return waited.result()
 
     @property
     def degraded(self) -> bool:
