@@ -52,6 +52,8 @@ _CHECK_COMMAND = re.compile(r"^\s*/check(?:@\w+)?(?:\s+|$)", re.I)
 _LANGUAGE_COMMAND = re.compile(r"^\s*/(?:idioma|language|lang)(?:@\w+)?(?:\s+(\S+))?\s*$", re.I)
 _LANGUAGE_NAMES = {"es": "es", "espanol": "es", "spanish": "es", "en": "en", "ingles": "en", "english": "en",
                    "auto": "auto", "automatico": "auto", "automatic": "auto"}
+# Commands Telegram's own handlers answer; the terminal chat sends them here.
+_COMMAND = re.compile(r"^\s*/(start|help|topics|sources)(?:@\w+)?\s*$", re.I)
 _HELP = re.compile(r"^(help|help me|what can you do|how do (i|you) use (this|you)|menu|\?+|ayuda|"
                    r"que puedes hacer|como te uso)$")
 
@@ -79,8 +81,9 @@ class Dialogue:
         self.remind = RemindStage(self.kb, self.today, self._credentials_in)  # deadline reminders (bot/remind_flow.py)
         # Order matters: a reminder sign-up or a running check takes its answers before anything else reads the
         # message.
-        self.stages: tuple[Stage, ...] = (self.remind, self._check_command, self._pending_check, self._empty, self._pick,
-                                          self._small_talk, self._other_body, self._personal, self._faq)
+        self.stages: tuple[Stage, ...] = (self.remind, self._check_command, self._command, self._pending_check,
+                                          self._empty, self._pick, self._small_talk, self._other_body,
+                                          self._personal, self._faq)
 
     def respond(self, text: str, state: ChatState, hint: str | None = None) -> Said:
         """The reply in the chat's chosen language, or the message's own (`hint`: what the transport knows of
@@ -153,6 +156,23 @@ class Dialogue:
         except calc.InputError as exc:
             return self._check_reply(Invalid(Problem.of(exc)), state, example=True)
         return self._run_check(check, state)
+
+    def _command(self, turn: Turn, state: ChatState) -> Said | None:
+        """/start, /help, /topics and /sources as words (the terminal chat has no buttons for them)."""
+        found = _COMMAND.match(turn.raw)
+        if not found:
+            return None
+        match found.group(1).lower():
+            case "start":
+                return Reply(ReplyKind.GREETING, render("greeting", self.kb)), state
+            case "help":
+                return Reply(ReplyKind.HELP, render("help", self.kb)), state
+            case "sources":
+                sources = [s for s in self.kb.sources.values() if s.url]
+                return Reply(ReplyKind.HELP, render("sources", self.kb, sources=sources)), state
+        groups = [(spec.menu, [e.question for e in self.kb.entries.values() if not e.decline and e.credentials
+                               and list(e.credentials) == [cid]]) for cid, spec in self.kb.credentials.items()]
+        return Reply(ReplyKind.HELP, render("topics_list", self.kb, groups=groups)), state
 
     def _pending_check(self, turn: Turn, state: ChatState) -> Said | ChatState | None:
         if state.check is None:

@@ -85,3 +85,15 @@ def test_a_huge_message_is_read_only_up_to_the_limit(dialogue):
 def test_answer_entry_for_an_unknown_id_is_none(dialogue):
     assert dialogue.answer_entry("no-such-entry", ChatState()) is None
     assert dialogue.answer_entry("nha-fee", ChatState())[0].entry == "nha-fee"
+
+
+def test_the_terminal_chat_answers_the_commands_it_advertises(dialogue):
+    from bot.terminal import chat
+
+    said = []
+    lines = iter(["/topics", "/sources", "/help", "quit"])
+    chat(dialogue, read=lambda _: next(lines), write=said.append)
+    topics, sources, help_text = said[1:4]
+    assert "CMA (AAMA):" in topics and "How many of my CEUs must be AAMA-approved?" in topics
+    assert "https://www.aama-ntl.org/" in sources
+    assert "/check" in help_text
