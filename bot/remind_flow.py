@@ -18,6 +18,7 @@ from bot.contracts import Button, ChatState, Recertified, RemindConsent, RemindS
 from bot.render import render, sources_line, translations
 from faq import calculator as calc
 from faq import reminders as rem
+from faq.extract import prepare
 from faq.kb import KnowledgeBase
 from faq.turn import Turn
 
@@ -45,11 +46,11 @@ class RemindStage:
     def __call__(self, turn: Turn, state: ChatState) -> Said | ChatState | None:
         command = _COMMAND.match(turn.raw)
         if command:
-            return self.start(turn.raw[command.end():], state)
+            return self.start(prepare(turn.raw[command.end():], turn.language), state)
         if state.remind is not None:
             return self.pending(turn, state)
         if _ASKING.search(turn.folded):
-            return self.start(turn.raw, state)
+            return self.start(turn.prepared, state)
         return None
 
     # --- the steps --------------------------------------------------------------------------------------
@@ -90,7 +91,7 @@ class RemindStage:
                 return replace(state, remind=None)  # another question instead of an answer: leave the sign-up
             credential = next(iter(credentials))
             try:
-                found = rem.read_date(turn.raw)
+                found = rem.read_date(turn.prepared)
             except calc.InputError as exc:
                 return self.ask(RemindState(credential, "date"), state, exc.code)
             if found is None:
@@ -99,7 +100,7 @@ class RemindStage:
         assert asking.credential is not None
         credential = asking.credential
         try:
-            found = rem.read_date(turn.raw)
+            found = rem.read_date(turn.prepared)
         except calc.InputError as exc:
             return self.ask(asking, state, exc.code)
         if found is None:

@@ -52,6 +52,8 @@ SCHEMA = """
     CREATE INDEX reminders_state_due ON reminders(state, due);
     CREATE INDEX reminders_chat ON reminders(chat);
 """
+# 4: the language reminders are written in, the chat's when it signed up
+LANGUAGE_SCHEMA = "ALTER TABLE reminder_chats ADD COLUMN language TEXT NOT NULL DEFAULT 'en'"
 LEASE_SECONDS = 120.0  # longer than a batch takes to send at the paced rate
 _OPEN_ROWS = ("SELECT 1 FROM reminders r WHERE r.chat = reminder_chats.chat "
               "AND r.state IN ('pending', 'claimed', 'sending')")
@@ -117,14 +119,15 @@ class ReminderStore:
     # --- signing up, listing, stopping ------------------------------------------------------------------
 
     def subscribe(self, chat_id: int, credential: str, given: date, reminders: Iterable[Reminder],
-                  now: datetime) -> int:
-        """Keep `chat_id` (encrypted) and replace the chat's schedule with `reminders`; how many were kept."""
+                  now: datetime, language: str = "en") -> int:
+        """Keep `chat_id` (encrypted) and replace the chat's schedule with `reminders`, to be written in
+        `language`; how many were kept."""
         chat = self.store.chat_hash(chat_id)
         secret = self.cipher.encrypt(str(chat_id).encode())
         with self.store.transaction() as db:
             db.execute("DELETE FROM reminders WHERE chat = ?", (chat,))
-            db.execute("INSERT OR REPLACE INTO reminder_chats (chat, secret, credential, given, at) VALUES (?, ?, ?, ?, ?)",
-                       (chat, secret, credential, given.isoformat(), _ts(now)))
+            db.execute("INSERT OR REPLACE INTO reminder_chats (chat, secret, credential, given, at, language) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", (chat, secret, credential, given.isoformat(), _ts(now), language))
             rows = [(chat, str(r.kind), _ts(r.due), _ts(r.useful_until), to_payload(r), _ts(now)) for r in reminders]
             db.executemany("INSERT INTO reminders (chat, kind, due, useful_until, payload, at) VALUES (?, ?, ?, ?, ?, ?)",
                            rows)
@@ -150,6 +153,12 @@ class ReminderStore:
             removed = db.execute("DELETE FROM reminders WHERE chat = ?", (chat,)).rowcount
             removed += db.execute("DELETE FROM reminder_chats WHERE chat = ?", (chat,)).rowcount
         return removed > 0
+
+    def language_of(self, chat_id: int) -> str:
+        """The language the chat's reminders are written in."""
+        row = self.store.db.execute("SELECT language FROM reminder_chats WHERE chat = ?",
+                                    (self.store.chat_hash(chat_id),)).fetchone()
+        return str(row[0]) if row else "en"
 
     # --- delivery ---------------------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.contracts import Exchange
+from bot.reminder_store import LANGUAGE_SCHEMA as REMINDERS_LANGUAGE
 from bot.reminder_store import SCHEMA as REMINDERS_SCHEMA
 
 DB_NAME = "recertbot.sqlite3"
@@ -60,6 +61,7 @@ MIGRATIONS = [
     CREATE UNIQUE INDEX feedback_one_vote ON feedback(chat, source, entry);
     """,
     REMINDERS_SCHEMA,  # 3: deadline reminders (bot/reminder_store.py)
+    REMINDERS_LANGUAGE,  # 4: the language each chat's reminders are written in
 ]
 TABLES = ("replies", "misses", "picks", "feedback", "chats")
 INBOX_KEEP_DAYS = 2  # Telegram re-delivers an update for at most a day: a handled id is remembered this long

@@ -223,3 +223,20 @@ async def test_a_reminder_due_while_the_bot_was_down_is_sent_at_start(api, kb, m
     finally:
         await stop(app)
         store.close()
+
+
+async def test_a_chat_that_signed_up_in_spanish_gets_its_reminders_in_spanish(api, running, kb, clock):
+    app, service, _store = running
+    api.text(USER, "recuerdame antes de que se venza mi cma", language_code="es")
+    assert "¿En qué mes" in (await said(api, 1))[-1]["text"]
+    api.text(USER, "marzo de 2022", language_code="es")
+    offer = (await said(api, 2))[-1]
+    yes, _no = buttons(offer)
+    api.callback(USER, yes)
+    await said(api, 3)
+    first = rem.schedule(rem.deadline("CMA", date(2022, 3, 1), clock().date(), kb.rules), clock())[0]
+    sched = service.scheduler or service.start(app.bot, app.bot_data.live)
+    clock.now = first.due
+    assert await sched.tick() == 1
+    reminder = (await said(api, 4))[-1]
+    assert "31 de marzo de 2027" in reminder["text"] and "Fuente" in reminder["text"]

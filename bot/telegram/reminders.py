@@ -49,27 +49,30 @@ class ReminderService:
     def now(self) -> datetime:
         return self.clock()  # looked up each time, so tests can move the clock of a running bot
 
-    def subscribe(self, chat_id: int, credential: str, given: date, live: LiveDialogue) -> tuple[Reminder, ...]:
+    def subscribe(self, chat_id: int, credential: str, given: date, live: LiveDialogue,
+                  language: str = "en") -> tuple[Reminder, ...]:
         now = self.now()
         deadline = rem.deadline(credential, given, now.date(), live.current.kb.rules)
         reminders = rem.schedule(deadline, now)
-        self.reminders.subscribe(chat_id, credential, deadline.given, reminders, now)
+        self.reminders.subscribe(chat_id, credential, deadline.given, reminders, now, language)
         return reminders
 
     def start(self, bot: Bot, live: LiveDialogue, *, rate: float | None = None) -> Scheduler:
         async def send(chat_id: int, reminder: Reminder) -> Delivery:
-            return await send_reminder(bot, live, chat_id, reminder, self.now().date())
+            language = self.reminders.language_of(chat_id)
+            return await send_reminder(bot, live, chat_id, reminder, self.now().date(), language)
 
         self.scheduler = Scheduler(self.reminders, send, clock=self.now, rate=rate or RATE)
         return self.scheduler
 
 
-async def send_reminder(bot: Bot, live: LiveDialogue, chat_id: int, reminder: Reminder, today: date) -> Delivery:
+async def send_reminder(bot: Bot, live: LiveDialogue, chat_id: int, reminder: Reminder, today: date,
+                        language: str = "en") -> Delivery:
     """One reminder to one chat. No retries here: a retried request that had arrived would be a duplicate.
     Only Telegram's own "not now" (429) is certain not to have been delivered."""
     from bot.remind_flow import reminder_reply
 
-    reply = reminder_reply(live.current.kb, reminder, today)
+    reply = reminder_reply(live.current.voices.get(language, live.current).kb, reminder, today)
     try:
         for html, markup in reply_messages(reply):
             await bot.send_message(chat_id, html, reply_markup=markup)
@@ -151,7 +154,7 @@ async def button(update: Update, context: Context) -> None:
                 await _say(message, "remind_off", kb)
             else:
                 try:
-                    reminders = service.subscribe(message.chat_id, credential, given, services.live)
+                    reminders = service.subscribe(message.chat_id, credential, given, services.live, voice.language)
                 except calc.InputError:
                     await _say(message, "button_expired", kb)
                     return
