@@ -76,3 +76,28 @@ def test_an_entry_not_translated_yet_is_answered_in_english_and_listed(tmp_path)
 ])
 def test_language_by_the_words_that_ask(text, prior, language):
     assert detect(text, prior) == language
+
+
+@pytest.fixture(scope="module")
+def on_the_25th(kb, matcher):
+    from datetime import date
+
+    from bot.dialogue import Dialogue
+
+    return Dialogue(kb, matcher, today=lambda: date(2026, 11, 25))
+
+
+@pytest.mark.parametrize("text, status, expiry, missing", [
+    # the opposites the English reading is tested with, written in Spanish (faq/data/es/reading.yaml)
+    ("mi cma se vencio hace 4 meses", "exam_required", "past_window", {}),
+    ("mi cma se vence en 4 meses", "need_info", "current", {}),
+    ("se me vencio la cma hace 2 meses", "need_info", "in_window", {}),
+    ("tengo cuarenta y cinco puntos y veinte aprobados por la aama", "not_yet", "unknown",
+     {"total": 15, "aama": 10}),
+    ("hice 7 creditos para mi ccma", "not_yet", "unknown", {"credits": 3}),
+    ("tengo 12 horas de ce para mi ccma", "not_yet", "unknown", {"credits": 4}),
+])
+def test_spanish_numbers_and_times_are_read_like_english_ones(on_the_25th, text, status, expiry, missing):
+    [check] = on_the_25th.reply(text).checks
+    assert (check.status, check.expiry) == (status, expiry)
+    assert {k: v for k, v in check.missing.items() if v} == missing
