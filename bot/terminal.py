@@ -8,18 +8,20 @@ from collections.abc import Callable
 
 from bot.contracts import Exchange, Reply, ReplyKind
 from bot.dialogue import Conversation, Dialogue
+from bot.render import translations
 from bot.store import Store
 
 QUIT = {"quit", "exit", "bye", "q", ":q"}
 PROMPT = "you> "
 
 
-def format_reply(reply: Reply) -> str:
+def format_reply(reply: Reply, language: str | None = None) -> str:
     text = reply.text
     if reply.kind == ReplyKind.ANSWER and reply.buttons:
         # Clarify and decline texts number their own suggestions; an answer's related questions are listed here.
         lines = [f"{i}. {b.label}" for i, b in enumerate(reply.buttons, 1)]
-        text += "\n\nRelated (type a number):\n" + "\n".join(lines)
+        _ = translations(language or "en").gettext
+        text += "\n\n" + _("Related (type a number):") + "\n" + "\n".join(lines)
     return text
 
 
@@ -40,7 +42,7 @@ def chat(dialogue: Dialogue, read: Callable[[str], str] = input, write: Callable
         reply = conversation.say(line)
         if store is not None:
             store.record(chat_id, Exchange.of("chat", line, reply))
-        write("bot> " + format_reply(reply).replace("\n", "\n     "))
+        write("bot> " + format_reply(reply, conversation.state.last_language).replace("\n", "\n     "))
     write("Bye!")
 
 
