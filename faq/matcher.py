@@ -184,6 +184,12 @@ class Matcher:
                         for line in e.answer.splitlines() for t in self.normalize(line).tokens}
         self._domain = frozenset(self._idf) | answer_words
 
+        by_topic: dict[str, list[Entry]] = defaultdict(list)
+        for entry in self.entries:  # a merge asks for a topic's entries: a scan of 10,000 would cost 0.5 ms
+            for topic in entry.topics:
+                by_topic[topic].append(entry)
+        self._topics = {topic: tuple(found) for topic, found in by_topic.items()}
+
         self._phrasings: list[_Phrasing] = []
         for i, norm in normalized:
             tokens = frozenset(norm.tokens)
@@ -227,13 +233,19 @@ class Matcher:
         keeps that implementation; tests/test_rank_equivalence.py compares the two on random questions and
         grown knowledge bases): sums are added in the question's token order, so the floats are bit-identical.
         See "Ranking, vectorised" further down for the index and the helpers."""
-        return self._rank(norm, enough, answerable_only=False)
+        return self._rank(norm, enough, answerable_only=False, top_only=False)
+
+    def top(self, norm: Normalized, k: int) -> list[Scored]:
+        """The best `k` of `rank(norm)`: the same entries, order (ties by id) and scores, and nothing past
+        them, so the entries that only tie far below the k-th (thousands, when one common word ties a grown
+        knowledge base) are neither scored nor built."""
+        return self._rank(norm, k, answerable_only=False, top_only=True)
 
     def decide(self, norm: Normalized) -> Decision:
         """Answer, merge, clarify or decline a normalised question."""
         if not norm.tokens:
             return self._credential_only(norm)
-        ranking = tuple(self.rank(norm, enough=RANKED))
+        ranking = tuple(self.top(norm, RANKED))
         top = ranking[0] if ranking else None
         gate = self.gate
         if top is None or top.score < gate.decline_below or self.is_off_topic(norm) or top.entry.decline:
@@ -300,7 +312,7 @@ class Matcher:
         return None
 
     def topic_entries(self, topic: str) -> tuple[Entry, ...]:
-        return tuple(e for e in self.entries if topic in e.topics)
+        return self._topics.get(topic, ())
 
     def _credential_only(self, norm: Normalized) -> Decision:
         """A bare "cma?" or "ccma": offer that credential's main topics."""
@@ -320,10 +332,12 @@ class Matcher:
     # Postings are int32 arrays of phrasing numbers, per-phrasing weights and credential bitmasks are arrays,
     # phrasings are numbered entry by entry (so an entry's phrasings are one run, for np.maximum.reduceat).
 
-    def _rank(self, norm: Normalized, enough: int | None, answerable_only: bool) -> list[Scored]:
+    def _rank(self, norm: Normalized, enough: int | None, answerable_only: bool, top_only: bool) -> list[Scored]:
         weights = {t: self.idf(t) for t in norm.tokens}
         if sum(len(self._index.get(t, ())) for t in weights) <= self._python_up_to:
-            return self._rank_python(norm, weights, enough, answerable_only)
+            # Pruned by the old stopping rule, whose first `enough` are the full ranking's first `enough`.
+            ranked = self._rank_python(norm, weights, enough, answerable_only)
+            return ranked[:enough] if top_only else ranked
         if not self._arrays_built:
             self._build_arrays()
         touched = self._touched(weights, norm.credentials, answerable_only)
@@ -342,14 +356,14 @@ class Matcher:
         if not enough or len(entries) <= enough:
             chosen = np.arange(len(entries))
             scores = self._exact(q_text, chosen, starts, part, idx, factor)
-        elif answerable_only:  # only the best `enough` are wanted: a tighter bound, and no stopping rule to keep
-            tight = np.maximum.reduceat(part + FUZZY_MAX * self._char_ceiling(q_text, idx) / 100, starts) * factor
+        elif top_only:  # only the best `enough` are wanted: a tighter bound, and no stopping rule to keep
+            tight = self._tighten(q_text, enough, bound, best_part * factor, starts, part, idx, factor)
             chosen, scores = self._score_in_order(q_text, enough, tight, best_part * factor, starts, part, idx, factor)
         else:
             chosen, scores = self._prune(q_text, enough, bound, best_part * factor, starts, part, idx, factor)
         chosen_entries = entries[chosen]
         order = np.lexsort((self._id_rank[chosen_entries], -scores))  # by score, best first; then by id
-        if answerable_only and enough:
+        if top_only:
             order = order[:enough]
         found = self.entries
         return [Scored(found[i], s)
@@ -484,8 +498,9 @@ class Matcher:
 
     def rank_answerable(self, norm: Normalized, enough: int | None = None) -> list[Scored]:
         """`rank` with the out-of-scope (decline) entries left out: what an inline query offers. The same
-        entries, order and scores as `[s for s in rank(norm) if not s.entry.decline]`, up to the pruning."""
-        return self._rank(norm, enough, answerable_only=True)
+        entries, order and scores as `[s for s in rank(norm) if not s.entry.decline]`: with `enough`, the best
+        that many and no more."""
+        return self._rank(norm, enough, answerable_only=True, top_only=bool(enough))
 
     def _touched(self, weights: dict[str, float], asked: frozenset[str],
                  answerable_only: bool = False) -> tuple[_Ints, _Floats, _Ints] | None:
@@ -544,10 +559,7 @@ class Matcher:
         Round two: only the phrasings that could pass it, judged by an upper bound of the fuzzy ratio."""
         if not len(chosen):
             return np.zeros(0)
-        lo = starts[chosen]
-        lengths = np.append(starts, len(part))[chosen + 1] - lo
-        heads = np.cumsum(lengths) - lengths  # where each chosen entry's phrasings begin in `where`
-        where = np.arange(int(lengths.sum())) + np.repeat(lo - heads, lengths)
+        where, heads, lengths = _runs(chosen, starts, len(part))
         parts = part[where]
         first = heads + _first_max(parts, heads)
         floor = parts[first] + FUZZY_MAX * self._ratios(q_text, idx[where[first]]) / 100
@@ -560,6 +572,19 @@ class Matcher:
             np.maximum.at(floor, rows[second], values)
         result: _Floats = np.maximum(floor, 0.0) * factor[chosen]
         return result
+
+    def _tighten(self, q_text: str, enough: int, bound: _Floats, lower: _Floats, starts: _Ints, part: _Floats,
+                 idx: _Ints, factor: _Floats) -> _Floats:
+        """`bound` tightened by the character-count bound of the fuzzy ratio (_char_ceiling), for the entries
+        that `bound` alone does not rule out (under the `enough`-th best lower bound: see _score_in_order);
+        counting characters for every touched phrasing would cost more than it saves."""
+        floor = np.partition(lower, len(lower) - enough)[len(lower) - enough]
+        kept = np.flatnonzero(bound >= floor)
+        where, heads, _ = _runs(kept, starts, len(part))
+        fuzzy = FUZZY_MAX * self._char_ceiling(q_text, idx[where]) / 100
+        tight = bound.copy()
+        tight[kept] = np.maximum.reduceat(part[where] + fuzzy, heads) * factor[kept]
+        return tight
 
     def _ratio_ceiling(self, q_text: str, phrasings: _Ints) -> _Floats:
         """An upper bound of fuzz.ratio for each phrasing from the lengths alone (an Indel distance is at least
@@ -595,9 +620,9 @@ class Matcher:
         No entry whose bound is under the `enough`-th best lower bound (best overlap alone, no fuzzy part) is
         ever needed: the entries holding those lower bounds come before it and already score that much. The
         rest is scored in chunks of doubling size, in order of bound."""
-        order = np.argsort(-bound, kind="stable")
         floor = np.partition(lower, len(lower) - enough)[len(lower) - enough]
-        order = order[: int(np.count_nonzero(bound >= floor))]  # bound is descending along order
+        candidates = np.flatnonzero(bound >= floor)  # sorting only these, stably, keeps the ties' order
+        order = candidates[np.argsort(-bound[candidates], kind="stable")]
         done = 0
         size = max(enough, _FIRST_CHUNK)
         scores = np.zeros(0)
@@ -628,6 +653,16 @@ class Matcher:
             else:
                 lo = mid + 1
         return chosen[:lo], scores[:lo]
+
+def _runs(chosen: _Ints, starts: _Ints, total: int) -> tuple[_Ints, _Ints, _Ints]:
+    """The chosen entries' phrasings (positions among the touched ones, each entry's a run beginning at
+    `starts`): their positions one run after another, where each run begins in that list, and its length."""
+    lo = starts[chosen]
+    lengths = np.append(starts, total)[chosen + 1] - lo
+    heads = np.cumsum(lengths) - lengths
+    where = np.arange(int(lengths.sum())) + np.repeat(lo - heads, lengths)
+    return where, heads, lengths
+
 
 def _first_max(values: _Floats, starts: _Ints) -> _Ints:
     """For each run of `values` beginning at `starts`, the offset of its first maximum."""

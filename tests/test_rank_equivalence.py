@@ -1,6 +1,7 @@
 """The vectorised `Matcher.rank` returns exactly what the entry-by-entry ranking it replaced returned
 (bench/reference.py): the same entries, in the same order, with bit-identical scores, pruned or not, on the
-real knowledge base and on grown ones (realistic synthetic entries, and tagged copies: the worst case)."""
+real knowledge base and on grown ones (realistic synthetic entries, and tagged copies: the worst case); and
+`Matcher.top(norm, k)` (what `decide` ranks with) is exactly that ranking's first k, ties included."""
 
 from __future__ import annotations
 
@@ -59,9 +60,13 @@ def test_rank_equals_the_reference(case):
     new = [(s.entry.id, s.score) for s in matcher.rank(norm, enough)]
     old = [(s.entry.id, s.score) for s in reference.rank(matcher, norm, enough, index)]
     assert new == old  # floats compared with ==: bit-identical, not approximately equal
+    everything = reference.rank(matcher, norm, None, index)
     answerable = [(s.entry.id, s.score) for s in matcher.rank_answerable(norm, enough)]
-    full = [(s.entry.id, s.score) for s in reference.rank(matcher, norm, None, index) if not s.entry.decline]
+    full = [(s.entry.id, s.score) for s in everything if not s.entry.decline]
     assert answerable[:enough or None] == full[:enough or None]
+    if enough is not None:  # the top-k (what `decide` asks for): exactly the unpruned ranking's first k
+        top = [(s.entry.id, s.score) for s in matcher.top(norm, enough)]
+        assert top == [(s.entry.id, s.score) for s in everything[:enough]]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -82,3 +87,4 @@ def test_the_real_questions_rank_the_same():
         norm = matcher.normalize(case.q)
         for enough in (None, RANKED):
             assert matcher.rank(norm, enough) == reference.rank(matcher, norm, enough, index), case.q
+        assert matcher.top(norm, RANKED) == reference.rank(matcher, norm, None, index)[:RANKED], case.q
