@@ -151,7 +151,11 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction. The connection is in autocommit mode (so `with self.db:` would start none):
-        this is the one place that begins, commits and rolls back."""
+        this is the one place that begins, commits and rolls back. Inside another (a group of writes, see
+        `bot.writer`) it joins that one: a failure rolls the whole group back."""
+        if self.db.in_transaction:
+            yield self.db
+            return
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db

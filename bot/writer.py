@@ -5,6 +5,12 @@ it chooses to (the inbox, and the end of an update) and then only for a bounded 
 lock held by another process, a full disk), the real cause is logged, once a minute at most, and the writes
 are dropped while users keep getting answers. When the queue is full (the store is far behind), new writes are
 dropped too, counted, and logged the same way.
+
+**Group commit.** What is queued while the thread writes is run next as one group, in one transaction, and
+each write's future is resolved only after that transaction commits: the inbox's guarantee (an update is on
+disk before Telegram is told) holds as it did with one transaction per write, at one commit per group. When
+anything in a group fails, the group is rolled back and its writes are run again one by one, as before, so a
+failing write fails alone.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ T = TypeVar("T")
 QUEUE_SIZE = 10_000
 LOG_EVERY = 60.0  # seconds between two log lines about failing writes
 BUSY_TIMEOUT = 2.0  # seconds the writer's connection waits for another process's lock before failing
+GROUP = 256  # writes run in one transaction at most: a group holds the store's lock for a few ms at most
 SLOW = 1.0  # seconds an awaited write may take before the event loop goes on without it
 DEGRADED_FOR = 30.0  # after a failure or a slow write, awaited writes are not awaited for this long
 
@@ -119,23 +126,44 @@ class StoreWriter:
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
-            if item is _STOP:
+            group = [self._queue.get()]
+            while group[-1] is not _STOP and len(group) < GROUP:
+                try:
+                    group.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stop = group[-1] is _STOP
+            writes = [item for item in group if item is not _STOP and item[2].set_running_or_notify_cancel()]
+            if len(writes) == 1 or not self._together(writes):
+                for what, call, future in writes:
+                    self._one(what, call, future)
+            if stop:
                 return
-            what, call, future = item
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(call(self.store))
-            except (sqlite3.Error, OSError) as exc:
-                self.failures += 1
-                self._degraded_until = self.clock() + DEGRADED_FOR
-                self._problem("failed", f"the store failed to {what}: {exc} ({type(exc).__name__}); "
-                                        "users are still answered")
-                future.set_exception(exc)
-            except BaseException as exc:  # a bug in the write itself: keep the thread alive for the others
-                log.exception("store write raised (%s)", what)
-                future.set_exception(exc)
+
+    def _together(self, writes: list[tuple[str, Callable[[Store], Any], Future[Any]]]) -> bool:
+        """Runs the writes in one transaction and resolves their futures after its commit; False (nothing
+        written, nothing resolved) when any of them, or the commit, failed."""
+        try:
+            with self.store.transaction():
+                results = [call(self.store) for _, call, _ in writes]
+        except Exception:  # whichever write it was fails again, alone, where it is logged
+            return False
+        for (_, _, future), result in zip(writes, results, strict=True):
+            future.set_result(result)
+        return True
+
+    def _one(self, what: str, call: Callable[[Store], Any], future: Future[Any]) -> None:
+        try:
+            future.set_result(call(self.store))
+        except (sqlite3.Error, OSError) as exc:
+            self.failures += 1
+            self._degraded_until = self.clock() + DEGRADED_FOR
+            self._problem("failed", f"the store failed to {what}: {exc} ({type(exc).__name__}); "
+                                    "users are still answered")
+            future.set_exception(exc)
+        except BaseException as exc:  # a bug in the write itself: keep the thread alive for the others
+            log.exception("store write raised (%s)", what)
+            future.set_exception(exc)
 
     def _problem(self, kind: str, message: str, level: int = logging.ERROR) -> None:
         """Logs one kind of problem at most once a minute, saying how many were left out since its last line."""
