@@ -39,11 +39,14 @@ class KbSettings:
         return cls(Path(value) if value else DATA_DIR)
 
 
-def _dialogue(settings: Settings | KbSettings) -> Dialogue:
+def _dialogue(settings: Settings | KbSettings, cached: bool = True) -> Dialogue:
+    """The dialogue over the configured knowledge base: kept compiled between runs (bot.kb_cache) unless not
+    `cached`, when the files are read and checked afresh."""
     from bot.dialogue import Dialogue
+    from bot.kb_cache import load_cached
     from faq.kb import load
 
-    return Dialogue(load(settings.kb_dir))
+    return Dialogue(load_cached(settings.kb_dir) if cached else load(settings.kb_dir))
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -241,9 +244,11 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import kb_cache
     from faq.lint import confusable_pairs
 
-    dialogue = _dialogue(settings)
+    kb_cache.clear()  # whoever lints has just edited: the next start reads the files afresh too
+    dialogue = _dialogue(settings, cached=False)
     kb = dialogue.kb
     pairs = confusable_pairs(dialogue.matcher)
     for p in pairs:

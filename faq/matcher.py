@@ -372,6 +372,10 @@ class Matcher:
     # Up to this many postings for the question's words, numpy's fixed cost per call outweighs what it saves:
     # the entry-by-entry ranking runs instead (a knowledge base of 39 entries has 432 phrasings in all).
     _python_up_to = 600
+    # From this many phrasings most questions need numpy, and its arrays are built with the load. Below, few do
+    # (1 question in 500 at 67 entries and 765 phrasings): numpy (0.1 s to import) waits for the first of them,
+    # off the start-up path (`recertbot run` to its first answer).
+    _eager_arrays_from = 5_000
 
     @property
     def gate(self) -> Gate:
@@ -410,7 +414,7 @@ class Matcher:
                 index[t].append(pi)
         self._index = dict(index)
         self._arrays_built = False
-        if len(self._phrasings) > self._python_up_to:  # numpy will be needed: build its arrays with the load
+        if len(self._phrasings) > self._eager_arrays_from:  # numpy will be needed often: built with the load
             self._build_arrays()
 
     def _build_arrays(self) -> None:

@@ -1,0 +1,105 @@
+"""The knowledge base kept compiled between runs, so a start does not parse the YAML and compile every answer
+template again when nothing changed (a tenth of a second of `recertbot run`'s way to its first answer).
+
+The cache is keyed on the content of every file under the knowledge-base folder and on faq/kb.py itself (which
+decides what a load makes of them), so any edit to either, however small, is a miss and a fresh `faq.kb.load`
+with all its checks; only a knowledge base that passed them is ever written. `faq lint` clears it. It lives in
+the user's own cache folder ($XDG_CACHE_HOME/recertbot, else ~/.cache/recertbot), made 0700: a pickle runs
+code when read, so one in a folder anybody else could write to is never read.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import hashlib
+import logging
+import os
+import pickle
+import sys
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from faq import kb as kb_module
+from faq.kb import DATA_DIR, KnowledgeBase, load
+
+log = logging.getLogger(__name__)
+
+KEEP = 8  # cached knowledge bases kept (one per edit of the files, or per folder): the most recent ones
+
+
+def _proxy(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(items)
+
+
+# The knowledge base's read-only mappings are pickled as what they wrap.
+copyreg.pickle(MappingProxyType, lambda proxy: (_proxy, (dict(proxy),)))
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "recertbot"
+
+
+def key(data_dir: Path | str = DATA_DIR) -> str:
+    """A digest of every file under `data_dir` (names and bytes), of faq/kb.py, and of the Python version."""
+    digest = hashlib.sha256(f"{sys.version_info[:2]}".encode())
+    digest.update(Path(kb_module.__file__).read_bytes())
+    root = Path(data_dir)
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        name = path.relative_to(root).as_posix().encode()
+        content = path.read_bytes()
+        digest.update(len(name).to_bytes(4, "big") + name + len(content).to_bytes(8, "big") + content)
+    return digest.hexdigest()[:32]
+
+
+def load_cached(data_dir: Path | str = DATA_DIR, folder: Path | None = None) -> KnowledgeBase:
+    """`faq.kb.load(data_dir)`, from the cache when its files are the ones last loaded."""
+    folder = folder or cache_dir()
+    path = folder / f"kb-{key(data_dir)}.pickle"
+    if _private(folder) and path.is_file():
+        try:
+            found = pickle.loads(path.read_bytes())
+        except Exception as exc:  # a file cut short, or written by other code: load afresh
+            log.info("the cached knowledge base could not be read (%s): loading the files", exc)
+        else:
+            if isinstance(found, KnowledgeBase):
+                return found
+    kb = load(data_dir)
+    _write(folder, path, kb)
+    return kb
+
+
+def clear(folder: Path | None = None) -> int:
+    """Removes every cached knowledge base; how many there were."""
+    found = list((folder or cache_dir()).glob("kb-*.pickle"))
+    for path in found:
+        path.unlink(missing_ok=True)
+    return len(found)
+
+
+def _private(folder: Path) -> bool:
+    try:
+        info = folder.stat()
+    except OSError:
+        return False
+    return info.st_uid == os.getuid() and not info.st_mode & 0o077
+
+
+def _write(folder: Path, path: Path, kb: KnowledgeBase) -> None:
+    """Written under a temporary name and renamed into place (no reader sees half a file); failures only
+    cost the next start its tenth of a second."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(folder):
+            return
+        temporary = folder / f".{path.name}.{os.getpid()}"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(temporary, path)
+        older = sorted(folder.glob("kb-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP:]
+        for stale in older:
+            stale.unlink(missing_ok=True)
+    except OSError as exc:
+        log.info("the knowledge base could not be cached (%s)", exc)
