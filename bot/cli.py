@@ -43,10 +43,13 @@ def _dialogue(settings: Settings | KbSettings, cached: bool = True) -> Dialogue:
     """The dialogue over the configured knowledge base: kept compiled between runs (bot.kb_cache) unless not
     `cached`, when the files are read and checked afresh."""
     from bot.dialogue import Dialogue
-    from bot.kb_cache import load_cached
+    from bot.kb_cache import load_compiled
     from faq.kb import load
 
-    return Dialogue(load_cached(settings.kb_dir) if cached else load(settings.kb_dir))
+    if not cached:
+        return Dialogue(load(settings.kb_dir))
+    kb, matchers = load_compiled(settings.kb_dir)
+    return Dialogue(kb, matchers[kb.language], voices=matchers)
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:

@@ -7,7 +7,7 @@ A stage returns a reply with the new state, or a changed state for the stages af
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date
 
@@ -68,14 +68,16 @@ class Dialogue:
     message is answered by the dialogue of the language it is written in (or the one the chat chose)."""
 
     def __init__(self, kb: KnowledgeBase | None = None, matcher: Matcher | None = None,
-                 today: Callable[[], date] = date.today):
+                 today: Callable[[], date] = date.today, voices: Mapping[str, Matcher] | None = None):
+        """`voices`: matchers already built for the translations, by language (bot.kb_cache keeps them)."""
         self.kb = kb or load_kb()
         self.matcher = matcher or Matcher(self.kb)
         self.today = today
         self.language = self.kb.language
         self._ = translations(self.language).gettext  # button labels, in this dialogue's language
         self.voices: dict[str, Dialogue] = {self.language: self}
-        self.voices.update({lang: Dialogue(tkb, today=today) for lang, tkb in self.kb.translations.items()})
+        self.voices.update({lang: Dialogue(tkb, (voices or {}).get(lang), today=today)
+                            for lang, tkb in self.kb.translations.items()})
         # An entry's answer never changes for this knowledge base: rendered once, here.
         self._answers = {e.id: render("answer", self.kb, entry=e) for e in self.kb.entries.values()}
         self.remind = RemindStage(self.kb, self.today, self._credentials_in)  # deadline reminders (bot/remind_flow.py)

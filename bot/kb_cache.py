@@ -1,11 +1,13 @@
-"""The knowledge base kept compiled between runs, so a start does not parse the YAML and compile every answer
-template again when nothing changed (a tenth of a second of `recertbot run`'s way to its first answer).
+"""The knowledge base kept compiled between runs, with its matchers (one per language): a start does not parse
+the YAML, compile every answer template and index every phrasing again when nothing changed (about a fifth of
+a second of `recertbot run`'s way to its first answer).
 
-The cache is keyed on the content of every file under the knowledge-base folder and on faq/kb.py itself (which
-decides what a load makes of them), so any edit to either, however small, is a miss and a fresh `faq.kb.load`
-with all its checks; only a knowledge base that passed them is ever written. `faq lint` clears it. It lives in
-the user's own cache folder ($XDG_CACHE_HOME/recertbot, else ~/.cache/recertbot), made 0700: a pickle runs
-code when read, so one in a folder anybody else could write to is never read.
+The cache is keyed on the content of every file under the knowledge-base folder, on the code that makes a
+knowledge base and its matchers out of them (faq/*.py) and on the versions of Python and rapidfuzz, so any
+edit to either, however small, is a miss and a fresh `faq.kb.load` with all its checks; only a knowledge base
+that passed them is ever written. `faq lint` clears it. It lives in the user's own cache folder
+($XDG_CACHE_HOME/recertbot, else ~/.cache/recertbot), made 0700: a pickle runs code when read, so one in a
+folder anybody else could write to is never read.
 """
 
 from __future__ import annotations
@@ -20,8 +22,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from faq import kb as kb_module
+import rapidfuzz
+
 from faq.kb import DATA_DIR, KnowledgeBase, load
+from faq.matcher import Matcher
+
+FAQ_CODE = Path(__file__).resolve().parent.parent / "faq"
 
 log = logging.getLogger(__name__)
 
@@ -42,32 +48,34 @@ def cache_dir() -> Path:
 
 
 def key(data_dir: Path | str = DATA_DIR) -> str:
-    """A digest of every file under `data_dir` (names and bytes), of faq/kb.py, and of the Python version."""
-    digest = hashlib.sha256(f"{sys.version_info[:2]}".encode())
-    digest.update(Path(kb_module.__file__).read_bytes())
-    root = Path(data_dir)
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        name = path.relative_to(root).as_posix().encode()
-        content = path.read_bytes()
-        digest.update(len(name).to_bytes(4, "big") + name + len(content).to_bytes(8, "big") + content)
+    """A digest of every file under `data_dir` and of faq/*.py (names and bytes), and of the versions."""
+    digest = hashlib.sha256(f"{sys.version_info[:2]} {rapidfuzz.__version__}".encode())
+    for root, pattern in ((FAQ_CODE, "*.py"), (Path(data_dir), "*")):
+        for path in sorted(p for p in root.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
+            name = path.relative_to(root).as_posix().encode()
+            content = path.read_bytes()
+            digest.update(len(name).to_bytes(4, "big") + name + len(content).to_bytes(8, "big") + content)
     return digest.hexdigest()[:32]
 
 
-def load_cached(data_dir: Path | str = DATA_DIR, folder: Path | None = None) -> KnowledgeBase:
-    """`faq.kb.load(data_dir)`, from the cache when its files are the ones last loaded."""
+def load_compiled(data_dir: Path | str = DATA_DIR,
+                  folder: Path | None = None) -> tuple[KnowledgeBase, dict[str, Matcher]]:
+    """`faq.kb.load(data_dir)` and a Matcher for it and for each of its translations (by language), from the
+    cache when its files are the ones last loaded."""
     folder = folder or cache_dir()
     path = folder / f"kb-{key(data_dir)}.pickle"
     if _private(folder) and path.is_file():
         try:
-            found = pickle.loads(path.read_bytes())
+            kb, matchers = pickle.loads(path.read_bytes())
         except Exception as exc:  # a file cut short, or written by other code: load afresh
             log.info("the cached knowledge base could not be read (%s): loading the files", exc)
         else:
-            if isinstance(found, KnowledgeBase):
-                return found
+            if isinstance(kb, KnowledgeBase) and isinstance(matchers, dict):
+                return kb, matchers
     kb = load(data_dir)
-    _write(folder, path, kb)
-    return kb
+    matchers = {kb.language: Matcher(kb)} | {lang: Matcher(tkb) for lang, tkb in kb.translations.items()}
+    _write(folder, path, (kb, matchers))  # before any question: the matchers' decision caches are empty
+    return kb, matchers
 
 
 def clear(folder: Path | None = None) -> int:
@@ -86,7 +94,7 @@ def _private(folder: Path) -> bool:
     return info.st_uid == os.getuid() and not info.st_mode & 0o077
 
 
-def _write(folder: Path, path: Path, kb: KnowledgeBase) -> None:
+def _write(folder: Path, path: Path, compiled: tuple[KnowledgeBase, dict[str, Matcher]]) -> None:
     """Written under a temporary name and renamed into place (no reader sees half a file); failures only
     cost the next start its tenth of a second."""
     try:
@@ -96,7 +104,7 @@ def _write(folder: Path, path: Path, kb: KnowledgeBase) -> None:
         temporary = folder / f".{path.name}.{os.getpid()}"
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
-            out.write(pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL))
+            out.write(pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(temporary, path)
         older = sorted(folder.glob("kb-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP:]
         for stale in older:

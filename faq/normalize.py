@@ -56,6 +56,16 @@ class Normalizer:
         self._typo_choices = sorted(w for w in vocab - self._stop if len(w) >= TYPO_MIN_LEN)
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled (bot.kb_cache) without its typo cache, a function object made per instance."""
+        state = dict(self.__dict__)
+        del state["_correct"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
+
     @property
     def vocabulary(self) -> frozenset[str]:
         return self._vocab
