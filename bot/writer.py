@@ -6,6 +6,10 @@ lock held by another process, a full disk), the real cause is logged, once a min
 are dropped while users keep getting answers. When the queue is full (the store is far behind), new writes are
 dropped too, counted, and logged the same way.
 
+**Fewer hand-offs.** Writes submitted on the event loop are handed to the thread once per turn of the loop
+(one wake-up for an update's record and done mark, or for a whole burst's), and whatever else calls hands its
+writes over at once (with what the loop has buffered, so the order is kept).
+
 **Group commit.** What is queued while the thread writes is run next as one group, in one transaction, and
 each write's future is resolved only after that transaction commits: the inbox's guarantee (an update is on
 disk before Telegram is told) holds as it did with one transaction per write, at one commit per group. When
@@ -51,7 +55,10 @@ class StoreWriter:
     def __init__(self, store: Store, *, queue_size: int = QUEUE_SIZE, clock: Callable[[], float] = time.monotonic):
         self.store = store.sibling(timeout=BUSY_TIMEOUT)
         self.clock = clock
-        self._queue: queue.Queue[Any] = queue.Queue(queue_size)
+        self._queue: queue.Queue[Any] = queue.Queue()  # lists of writes, handed over together
+        self._limit = queue_size
+        self._pending = 0  # writes submitted and not yet run: at `queue_size`, new ones are dropped
+        self._buffer: list[tuple[str, Callable[[Store], Any], Future[Any]]] = []  # submitted, not handed over
         self._degraded_until = 0.0
         self._last_log: dict[str, float] = {}  # per kind of problem: when it was last logged
         self._unlogged: dict[str, int] = {}
@@ -64,15 +71,32 @@ class StoreWriter:
     # --- handing writes over ---------------------------------------------------------------------------
 
     def submit(self, what: str, call: Callable[[Store], T]) -> Future[T] | None:
-        """Queues `call(store)`; returns its future, or None when the queue is full (the write is dropped)."""
+        """Queues `call(store)`; returns its future, or None when the queue is full (the write is dropped).
+        On the event loop the write is handed over at the loop's next turn: await the future there (`call`, or
+        asyncio.wrap_future), never block on it."""
         future: Future[T] = Future()
-        try:
-            self._queue.put_nowait((what, call, future))
-        except queue.Full:
+        with self._lock:
+            full = self._pending >= self._limit
+            if not full:
+                self._pending += 1
+                self._buffer.append((what, call, future))
+                first = len(self._buffer) == 1
+        if full:
             self.dropped += 1
-            self._problem("full", f"store writes are {self._queue.maxsize} behind; dropped {what}")
+            self._problem("full", f"store writes are {self._limit} behind; dropped {what}")
             return None
+        if first:
+            try:
+                asyncio.get_running_loop().call_soon(self._hand_over)
+            except RuntimeError:  # not on the event loop: nothing would hand it over later
+                self._hand_over()
         return future
+
+    def _hand_over(self) -> None:
+        with self._lock:
+            writes, self._buffer = self._buffer, []
+            if writes:  # under the lock: batches reach the queue in the order they were taken
+                self._queue.put(writes)
 
     async def call(self, what: str, call: Callable[[Store], T], *, wait: float = SLOW) -> T | None:
         """Queues `call(store)` and waits for it, at most `wait` seconds and not at all while the store is
@@ -101,10 +125,8 @@ class StoreWriter:
 
     def close(self, timeout: float = 10.0) -> None:
         """Runs what is queued, then stops the thread and closes its connection."""
-        try:
-            self._queue.put(_STOP, timeout=timeout)
-        except queue.Full:
-            log.error("store writer: %d writes still queued at stop are lost", self._queue.qsize())
+        self._hand_over()
+        self._queue.put(_STOP)
         self._thread.join(timeout)
         if self._thread.is_alive():
             log.error("store writer: still writing after %.0fs at stop", timeout)
@@ -116,6 +138,7 @@ class StoreWriter:
         done = self.submit("flush", lambda _store: None)
         if done is None:
             return False
+        self._hand_over()  # now: the caller may be the event loop's own thread, about to block
         try:
             done.result(timeout)
         except Exception:
@@ -126,17 +149,22 @@ class StoreWriter:
 
     def _run(self) -> None:
         while True:
-            group = [self._queue.get()]
-            while group[-1] is not _STOP and len(group) < GROUP:
+            taken = self._queue.get()
+            stop = taken is _STOP
+            group = [] if stop else list(taken)
+            while not stop and len(group) < GROUP:
                 try:
-                    group.append(self._queue.get_nowait())
+                    more = self._queue.get_nowait()
                 except queue.Empty:
                     break
-            stop = group[-1] is _STOP
-            writes = [item for item in group if item is not _STOP and item[2].set_running_or_notify_cancel()]
-            if len(writes) == 1 or not self._together(writes):
+                stop = more is _STOP
+                group.extend([] if stop else more)
+            writes = [item for item in group if item[2].set_running_or_notify_cancel()]
+            if len(writes) <= 1 or not self._together(writes):
                 for what, call, future in writes:
                     self._one(what, call, future)
+            with self._lock:
+                self._pending -= len(group)
             if stop:
                 return
 

@@ -82,7 +82,7 @@ async def test_a_full_disk_still_answers_everyone_and_logs_the_real_cause_once(a
         def fill(s):  # the database may not grow by one more page: SQLite's "database or disk is full"
             pages = s.db.execute("PRAGMA page_count").fetchone()[0]
             s.db.execute(f"PRAGMA max_page_count = {pages}")
-        app.bot_data.writer.submit("cap the file", fill).result(10)
+        await asyncio.wrap_future(app.bot_data.writer.submit("cap the file", fill))
         with caplog.at_level(logging.WARNING):
             for i in range(40):
                 api.text(9200 + i % 8, f"tell me a joke number {i} " + "x" * 900)
