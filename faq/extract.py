@@ -128,7 +128,8 @@ def prepare(text: str, language: str = "en") -> str:
     text = re.sub(r"\b(cma|ccma)\s*\(\s*(aama|nha)\s*\)", r"\1", text)  # "cma (aama)" names the credential only
     text = re.sub(r"\b(a|an|one)\s+(?=(?:college\s+)?credit\b)", "1 ", text)
     text = re.sub(r"\b(every|each|no)\s+one\b", r"\1one", text)  # "every one of them": not a number
-    text = alpha2digit(text, language, threshold=0)
+    # "not aama ones": a pronoun, which text2num would read as 1
+    text = alpha2digit(re.sub(r"\bones\b", "\0nes", text), language, threshold=0).replace("\0nes", "ones")
     text = re.sub(r"(?<=\d)\s*,\s*(?=\d{3}\b)", "", text)  # "10,000" -> "10000"
     return re.sub(r"\s+", " ", text)
 

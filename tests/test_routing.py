@@ -39,3 +39,10 @@ def test_the_same_hours_named_twice_are_counted_once(dialogue: Dialogue) -> None
                            "was all i did. am i done?")
     assert reply.kind == "check"
     assert reply.checks[0].missing.get("credits") == 8, reply.text
+
+
+def test_a_general_question_the_calculator_could_only_answer_with_a_question_gets_the_faq(dialogue: Dialogue) -> None:
+    # an RMA since a year and a question about what counts: the calculator would only ask for the points
+    reply = dialogue.reply("rma since 2019 here. my manager says amt dropped the points for working full time. "
+                           "is that true?")
+    assert not reply.checks, reply.text
