@@ -287,13 +287,18 @@ class Store:
     # --- the inbox: updates kept from their arrival until they are handled -----------------------------
 
     def inbox_add(self, update_id: int, body: str) -> str:
-        """Keeps an update until it is handled, as this process's (under a lease): "new" (kept now), "pending"
-        (kept already, by this or another replica, not yet handled) or "done" (handled already: a re-delivery,
-        to drop). The insert is one statement, so two replicas given the same update keep it once."""
+        """Keeps an update until it is handled, as this process's (under a lease): "new" (kept now, or kept
+        before by this owner or by one whose lease ran out: this process's to handle now), "pending" (another
+        live replica is handling it: to drop) or "done" (handled already: a re-delivery, to drop). Each step is
+        one statement, so of two replicas given the same update at once, one keeps it."""
         now = self.clock()
+        lease = (self.owner, now + INBOX_LEASE)
         if self.db.execute("INSERT INTO inbox (update_id, at, body, owner, lease_until) VALUES (?, ?, ?, ?, ?) "
-                           "ON CONFLICT (update_id) DO NOTHING",
-                           (update_id, now, body, self.owner, now + INBOX_LEASE)).rowcount == 1:
+                           "ON CONFLICT (update_id) DO NOTHING", (update_id, now, body, *lease)).rowcount == 1:
+            return "new"
+        if self.db.execute("UPDATE inbox SET owner = ?, lease_until = ? WHERE update_id = ? AND done = 0 "
+                           "AND (owner = ? OR lease_until IS NULL OR lease_until < ?)",
+                           (*lease, update_id, self.owner, now)).rowcount == 1:
             return "new"
         row = self.db.execute("SELECT done FROM inbox WHERE update_id = ?", (update_id,)).fetchone()
         return "done" if row is not None and row[0] else "pending"
