@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     # the store: unset or sqlite:///path → SQLite (default: a file in DATA_DIR); postgresql://... → PostgreSQL
     database_url: SecretStr | None = None
     replica_id: str | None = None  # this replica's stable name for its inbox rows (default: one per process)
+    inbox_lease_seconds: float = Field(default=60.0, ge=1)  # a dead replica's unfinished updates are taken over after
     store_hash_key: SecretStr | None = None  # key for hashing chat ids; unset: a key file in DATA_DIR (SQLite)
     # or one kept in the database (PostgreSQL)
     retention_days: int = Field(default=180, ge=1, le=3650)
@@ -58,7 +59,7 @@ class Settings(BaseSettings):
 
         key = self.store_hash_key.get_secret_value() if self.store_hash_key else None
         url = self.database_url.get_secret_value() if self.database_url else None
-        return open_store(url, self.data_dir, key, self.retention_days, self.replica_id)
+        return open_store(url, self.data_dir, key, self.retention_days, self.replica_id, self.inbox_lease_seconds)
 
     @field_validator("database_url")
     @classmethod

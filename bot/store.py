@@ -79,7 +79,7 @@ MIGRATIONS = [
 ]
 TABLES = ("replies", "misses", "picks", "feedback", "chats")
 INBOX_KEEP_DAYS = 2  # Telegram re-delivers an update for at most a day: a handled id is remembered this long
-INBOX_LEASE = 60.0  # seconds an inbox row stays its owner's without a renewal (renewed every third of it)
+INBOX_LEASE = 60.0  # default seconds an inbox row stays its owner's without a renewal (renewed every third of it)
 MAX_TRIES = 3  # an update that was being handled at three crashes in a row is set aside, not tried forever
 MAX_TEXT = 1000  # a miss is kept for curators to read, not as an archive of essays
 SOLO = "local"  # the owner name of a process alone on its SQLite file: a restart takes its rows back at once
@@ -137,14 +137,14 @@ def process_owner() -> str:
 
 
 def open_store(url: str | None, data_dir: Path, key: str | None = None, retention_days: int = 180,
-               owner: str | None = None) -> Store:
+               owner: str | None = None, lease: float = INBOX_LEASE) -> Store:
     """The store DATABASE_URL names: unset → SQLite in `data_dir`; `sqlite:///path`; `postgresql://...`."""
     if url and is_postgres(url):
-        return Store(url, key.encode() if key else None, retention_days, owner=owner)
+        return Store(url, key.encode() if key else None, retention_days, owner=owner, lease=lease)
     path = sqlite_path(url) if url else data_dir / DB_NAME
     private_dir(path.parent)
     secret = key.encode() if key else load_or_create_key(path.parent)
-    return Store(path, secret, retention_days, owner=owner)
+    return Store(path, secret, retention_days, owner=owner, lease=lease)
 
 
 class Store:
@@ -153,7 +153,8 @@ class Store:
     this process's are; by default "local" on SQLite (one process per file) and a unique name on PostgreSQL."""
 
     def __init__(self, target: Path | str, key: bytes | None = None, retention_days: int = 180,
-                 clock: Callable[[], float] = time.time, timeout: float = 30.0, owner: str | None = None):
+                 clock: Callable[[], float] = time.time, timeout: float = 30.0, owner: str | None = None,
+                 lease: float = INBOX_LEASE):
         self.target = target
         self.path: Path | None = None
         if not is_postgres(target):
@@ -165,6 +166,7 @@ class Store:
         self.clock = clock
         self.timeout = timeout
         self.owner = owner or (process_owner() if self.db.kind == "postgresql" else SOLO)
+        self.lease = lease
         self.migrate()
         self.key = key if key is not None else self._shared_key()
         self.purge()
@@ -184,7 +186,7 @@ class Store:
     def sibling(self, timeout: float = 30.0) -> Store:
         """A second connection (pool) to the same database (for a writer thread), with its own lock time-out,
         the same key and the same inbox owner."""
-        return Store(self.target, self.key, self.retention_days, self.clock, timeout, self.owner)
+        return Store(self.target, self.key, self.retention_days, self.clock, timeout, self.owner, self.lease)
 
     def close(self) -> None:
         self.db.close()
@@ -292,7 +294,7 @@ class Store:
         live replica is handling it: to drop) or "done" (handled already: a re-delivery, to drop). Each step is
         one statement, so of two replicas given the same update at once, one keeps it."""
         now = self.clock()
-        lease = (self.owner, now + INBOX_LEASE)
+        lease = (self.owner, now + self.lease)
         if self.db.execute("INSERT INTO inbox (update_id, at, body, owner, lease_until) VALUES (?, ?, ?, ?, ?) "
                            "ON CONFLICT (update_id) DO NOTHING", (update_id, now, body, *lease)).rowcount == 1:
             return "new"
@@ -314,7 +316,7 @@ class Store:
             taken = db.execute("UPDATE inbox SET tries = tries + 1, owner = ?, lease_until = ? "
                                "WHERE done = 0 AND (lease_until IS NULL OR lease_until < ? OR owner = ?) "
                                "RETURNING update_id, body, tries",
-                               (self.owner, now + INBOX_LEASE, now, self.owner if own else None)).fetchall()
+                               (self.owner, now + self.lease, now, self.owner if own else None)).fetchall()
             tired = [(update_id,) for update_id, _, tries in taken if tries > MAX_TRIES]
             db.executemany("UPDATE inbox SET done = 1, body = NULL WHERE update_id = ?", tired)
         return sorted((update_id, body) for update_id, body, tries in taken if tries <= MAX_TRIES)
@@ -322,7 +324,7 @@ class Store:
     def inbox_renew(self) -> int:
         """This process is alive: its unfinished inbox rows stay its own for another lease."""
         return self.db.execute("UPDATE inbox SET lease_until = ? WHERE owner = ? AND done = 0",
-                               (self.clock() + INBOX_LEASE, self.owner)).rowcount
+                               (self.clock() + self.lease, self.owner)).rowcount
 
     def inbox_done(self, update_id: int, chat_id: int | str | None = None, state: str | None = None) -> None:
         """An update handled: its body deleted, its id kept a while for de-duplication; with the chat's new

@@ -2,6 +2,7 @@
 one to the other, an update delivered to both is answered once, and each reminder is claimed by one only."""
 
 import asyncio
+import json
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -145,3 +146,24 @@ async def test_a_chat_moves_between_replicas_mid_conversation(api, kb, matcher, 
     finally:
         await stop_replica(a)
         await stop_replica(b)
+
+
+async def test_what_a_dead_replica_acknowledged_is_answered_by_a_live_one(api, kb, matcher, database):
+    """Replica A kept an update (Telegram got its 200) and was killed before answering; replica B, running,
+    takes it over once A's lease ran out, and answers it once."""
+    dead = Store(database, KEY, owner="replica-a", lease=3.0)
+    api.text(9601, "how often do i renew my ccma")
+    update = api.updates[-1]
+    assert dead.inbox_add(update["update_id"], json.dumps(update)) == "new"
+    dead.close()  # killed: it never renews its lease
+    live = Store(database, KEY, owner="replica-b", lease=1.0)
+    b = await start_replica(api, Dialogue(kb, matcher), live)
+    try:
+        assert api.calls_to("sendMessage", chat_id=9601) == []  # not at B's start: A's lease still ran
+        [answer] = await api.wait_for("sendMessage", chat_id=9601, timeout=15)
+        assert "every 2 years" in answer.params["text"]
+        await asyncio.sleep(1.5)  # another round of take-overs: nothing left to take
+        assert len(api.calls_to("sendMessage", chat_id=9601)) == 1
+    finally:
+        await stop_replica(b)
+        live.close()

@@ -28,7 +28,7 @@ from bot.contracts import ChatState
 from bot.dialogue import Dialogue
 from bot.live import LiveDialogue
 from bot.settings import Settings
-from bot.store import INBOX_LEASE, Store
+from bot.store import Store
 from bot.telegram import handlers, reminders
 from bot.telegram.flood import FloodGuard
 from bot.telegram.handlers import CONTEXT_TYPES, App, Services
@@ -114,10 +114,10 @@ async def _inbox_lease(app: App) -> None:
     lease ran out, so no update that was acknowledged to Telegram waits for a restart."""
     services = app.bot_data
     while True:
-        await asyncio.sleep(INBOX_LEASE / 3)
         writer, inbox = services.writer, services.inbox
         if writer is None or inbox is None:
             return
+        await asyncio.sleep(writer.store.lease / 3)
         writer.submit("renew the inbox lease", Store.inbox_renew)
         orphans = await writer.call("take over another replica's updates", lambda store: store.inbox_pending(own=False))
         if orphans and (taken := await inbox.replay(orphans, app.bot)):
