@@ -102,7 +102,8 @@ def start_postgres(*, fsync: bool = True, attempts: int = 3) -> ThrowawayPostgre
     if bindir is None:
         raise NoPostgres("no PostgreSQL server binaries (pg_ctl, initdb): apt-get install postgresql")
     user = UNPRIVILEGED if os.geteuid() == 0 else None
-    folder = Path(tempfile.mkdtemp(prefix="recertbot-pg-"))
+    # as root, under /tmp: a TMPDIR inside root's own 0700 folders would be out of the server user's reach
+    folder = Path(tempfile.mkdtemp(prefix="recertbot-pg-", dir="/tmp" if user else None))
     data, sockets = folder / "data", folder / "run"
     sockets.mkdir()
     if user is not None:  # the server's user must reach its folders; nothing else in them is secret

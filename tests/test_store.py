@@ -311,3 +311,24 @@ def test_a_restart_under_the_same_owner_takes_its_rows_back_at_once(database):
     first.close()  # killed: its lease has not run out
     assert Store(database, KEY, owner="replica-2").inbox_pending() == []
     assert Store(database, KEY, owner="replica-1").inbox_pending() == [(5, "{}")]
+
+
+def test_database_url_picks_the_backend(tmp_path, database):
+    from bot.settings import Settings
+
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
+    store = Settings(_env_file=None, data_dir=tmp_path / "data", database_url=url).open_store()
+    assert store.kind == ("postgresql" if isinstance(database, str) else "sqlite")
+    assert store.version == len(MIGRATIONS)
+    store.close()
+    if store.kind == "sqlite":
+        assert store.path == database and not (tmp_path / "data" / DB_NAME).exists()
+    with pytest.raises(ValueError, match="DATABASE_URL"):
+        Settings(_env_file=None, database_url="mysql://x")
+
+
+def test_the_start_up_line_never_shows_a_database_password():
+    from bot.db import without_password
+
+    shown = without_password("postgresql://bot:s3cret@db:5432/recertbot")
+    assert shown == "postgresql://bot:***@db:5432/recertbot"
