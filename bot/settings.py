@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     # the store: unset or sqlite:///path → SQLite (default: a file in DATA_DIR); postgresql://... → PostgreSQL
     database_url: SecretStr | None = None
     replica_id: str | None = None  # this replica's stable name for its inbox rows (default: one per process)
-    inbox_lease_seconds: float = Field(default=60.0, ge=1)  # a dead replica's unfinished updates are taken over after
+    inbox_lease_seconds: float = Field(default=60.0, ge=1)  # until a dead replica's unfinished updates go to others
     store_hash_key: SecretStr | None = None  # key for hashing chat ids; unset: a key file in DATA_DIR (SQLite)
     # or one kept in the database (PostgreSQL)
     retention_days: int = Field(default=180, ge=1, le=3650)
