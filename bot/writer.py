@@ -1,6 +1,6 @@
 """Answer first, record after: every store write of the running bot, done by one thread, in order.
 
-The event loop hands a write to a bounded queue and goes on answering; it never waits on SQLite, except where
+The event loop hands a write to a bounded queue and goes on answering; it never waits on the database, except where
 it chooses to (the inbox, and the end of an update) and then only for a bounded time. When the store fails (a
 lock held by another process, a full disk), the real cause is logged, once a minute at most, and the writes
 are dropped while users keep getting answers. When the queue is full (the store is far behind), new writes are
@@ -14,7 +14,7 @@ writes over at once (with what the loop has buffered, so the order is kept).
 each write's future is resolved only after that transaction commits: the inbox's guarantee (an update is on
 disk before Telegram is told) holds as it did with one transaction per write, at one commit per group. When
 anything in a group fails, the group is rolled back and its writes are run again one by one, as before, so a
-failing write fails alone.
+failing write fails alone. (On SQLite; on PostgreSQL each write is still its own transaction.)
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -54,6 +53,11 @@ class StoreWriter:
 
     def __init__(self, store: Store, *, queue_size: int = QUEUE_SIZE, clock: Callable[[], float] = time.monotonic):
         self.store = store.sibling(timeout=BUSY_TIMEOUT)
+        # what a failing write raises: the database's own errors (SQLite's or psycopg's), or the disk's
+        self._failures: tuple[type[BaseException], ...] = (*self.store.errors, OSError)
+        # Groups on SQLite, where every statement runs on the one connection and so joins the group's
+        # transaction; PostgreSQL's lone statements take a connection of their own from the pool.
+        self._grouping = self.store.kind == "sqlite"
         self.clock = clock
         self._queue: queue.Queue[Any] = queue.Queue()  # lists of writes, handed over together
         self._limit = queue_size
@@ -160,7 +164,7 @@ class StoreWriter:
                 stop = more is _STOP
                 group.extend([] if stop else more)
             writes = [item for item in group if item[2].set_running_or_notify_cancel()]
-            if len(writes) <= 1 or not self._together(writes):
+            if len(writes) <= 1 or not self._grouping or not self._together(writes):
                 for what, call, future in writes:
                     self._one(what, call, future)
             with self._lock:
@@ -183,7 +187,7 @@ class StoreWriter:
     def _one(self, what: str, call: Callable[[Store], Any], future: Future[Any]) -> None:
         try:
             future.set_result(call(self.store))
-        except (sqlite3.Error, OSError) as exc:
+        except self._failures as exc:
             self.failures += 1
             self._degraded_until = self.clock() + DEGRADED_FOR
             self._problem("failed", f"the store failed to {what}: {exc} ({type(exc).__name__}); "

@@ -35,7 +35,7 @@ def _inbox(store: Store) -> list[int]:
 def test_queued_writes_are_one_transaction_and_resolved_only_once_committed(store):
     writer = StoreWriter(store)
     statements: list[str] = []
-    writer.store.db.set_trace_callback(statements.append)
+    writer.store.db.connection.set_trace_callback(statements.append)
     release = _held(writer)
     seen_at_resolution: dict[int, list[int]] = {}
     futures = []
