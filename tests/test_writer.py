@@ -1,5 +1,6 @@
 """The store's writer thread groups what is queued into one transaction: each write's future is resolved only
-once its rows are committed (visible to another connection), and a write that fails in a group fails alone."""
+once its rows are committed (visible to another connection), and a write that fails in a group fails alone;
+and the running bot asks it for no more than it needs."""
 
 import sqlite3
 import threading
@@ -7,8 +8,10 @@ import threading
 import pytest
 
 from bot.contracts import Exchange
+from bot.dialogue import Dialogue
 from bot.store import DB_NAME, Store
 from bot.writer import StoreWriter
+from tests.telegram_harness import serve, stop
 
 KEY = b"k" * 32
 
@@ -73,3 +76,23 @@ def test_a_write_that_fails_in_a_group_fails_alone(store):
     assert _inbox(store) == [1, 2]
     assert writer.failures == 1
     writer.close()
+
+
+async def test_a_process_alone_on_its_store_reads_a_chats_state_once_per_run(api, kb, matcher, tmp_path):
+    """Alone on its SQLite file (no REPLICA_ID), the bot's own memory of a chat is the latest after its first
+    update; with replicas (tests/test_replicas.py) each update reads it afresh."""
+    store = Store(tmp_path / DB_NAME, KEY)
+    app = await serve(api, Dialogue(kb, matcher), store=store)
+    reads: list[str] = []
+    app.bot_data.writer.store.db.connection.set_trace_callback(
+        lambda sql: reads.append(sql) if sql.startswith("SELECT state FROM chats") else None)
+    try:
+        for i, text in enumerate(("/check", "CMA", "how many ceus do i need to recert my cma")):
+            api.text(9601, text)
+            await api.wait_for("sendMessage", i + 1, timeout=15)
+        api.text(9602, "how many ceus do i need to recert my cma")
+        await api.wait_for("sendMessage", 4, timeout=15)
+        assert len(reads) == 2  # one per chat
+    finally:
+        await stop(app)
+        store.close()

@@ -28,7 +28,7 @@ from bot.contracts import ChatState
 from bot.dialogue import Dialogue
 from bot.live import LiveDialogue
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import SOLO, Store
 from bot.telegram import handlers, reminders
 from bot.telegram.flood import FloodGuard
 from bot.telegram.handlers import CONTEXT_TYPES, App, Services
@@ -130,13 +130,15 @@ Builder = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
 async def _load_chat(app: App, update: Update) -> None:
     """Before each update of a chat: its dialogue state as the store has it. Every time, not once per run:
     with several replicas the chat's previous update may have been handled (and its state saved) by another
-    one. While the store fails, the state this process last knew goes on."""
+    one. While the store fails, the state this process last knew goes on. A process alone on its store (on
+    SQLite with no REPLICA_ID: bot.store.SOLO) reads it only before the chat's first update in this run: after
+    that its own is the latest (a round trip to the writer thread per update saved)."""
     chat = update.effective_chat
     writer = app.bot_data.writer
     if chat is None:
         return
     data = app.chat_data[chat.id]  # made on first use, as python-telegram-bot would
-    if writer is not None:
+    if writer is not None and not (data.saved is not None and writer.store.owner == SOLO):
         chat_id = chat.id
         # Through the writer, so it reads after this process's own save still queued; wrapped in a tuple so
         # that "no state kept" (None inside) is told apart from "the store failed or is slow" (None).
