@@ -6,9 +6,10 @@ lock held by another process, a full disk), the real cause is logged, once a min
 are dropped while users keep getting answers. When the queue is full (the store is far behind), new writes are
 dropped too, counted, and logged the same way.
 
-**Fewer hand-offs.** Writes submitted on the event loop are handed to the thread once per turn of the loop
-(one wake-up for an update's record and done mark, or for a whole burst's), and whatever else calls hands its
-writes over at once (with what the loop has buffered, so the order is kept).
+**Fewer hand-offs.** Writes the event loop does not wait for (an exchange's record, a vote) are handed to the
+thread once per turn of the loop, or with the next awaited write (an update kept, its done mark), which is
+handed over at once with whatever is buffered before it, so the order is kept; so is whatever is submitted
+outside the loop. An update's record and done mark thus cost one wake-up of the thread.
 
 **Group commit.** What is queued while the thread writes is run next as one group, in one transaction, and
 each write's future is resolved only after that transaction commits: the inbox's guarantee (an update is on
@@ -74,10 +75,10 @@ class StoreWriter:
 
     # --- handing writes over ---------------------------------------------------------------------------
 
-    def submit(self, what: str, call: Callable[[Store], T]) -> Future[T] | None:
+    def submit(self, what: str, call: Callable[[Store], T], *, now: bool = False) -> Future[T] | None:
         """Queues `call(store)`; returns its future, or None when the queue is full (the write is dropped).
-        On the event loop the write is handed over at the loop's next turn: await the future there (`call`, or
-        asyncio.wrap_future), never block on it."""
+        On the event loop the write is handed over at the loop's next turn (unless `now`, as for an awaited
+        write): await the future there (`call`, or asyncio.wrap_future), never block on it."""
         future: Future[T] = Future()
         with self._lock:
             full = self._pending >= self._limit
@@ -89,7 +90,9 @@ class StoreWriter:
             self.dropped += 1
             self._problem("full", f"store writes are {self._limit} behind; dropped {what}")
             return None
-        if first:
+        if now:
+            self._hand_over()
+        elif first:
             try:
                 asyncio.get_running_loop().call_soon(self._hand_over)
             except RuntimeError:  # not on the event loop: nothing would hand it over later
@@ -105,7 +108,7 @@ class StoreWriter:
     async def call(self, what: str, call: Callable[[Store], T], *, wait: float = SLOW) -> T | None:
         """Queues `call(store)` and waits for it, at most `wait` seconds and not at all while the store is
         failing: None when it failed, was dropped or is still running (it still runs, in order)."""
-        future = self.submit(what, call)
+        future = self.submit(what, call, now=True)  # awaited: no turn of the loop lost before it is written
         if future is None or self.degraded:
             return None
         waited = asyncio.wrap_future(future)
