@@ -42,8 +42,14 @@ def _proxy(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:
 copyreg.pickle(MappingProxyType, lambda proxy: (_proxy, (dict(proxy),)))
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+def cache_dir() -> Path | None:
+    """Where the cache lives; None when there is no home to put it in (no HOME, no passwd entry)."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:
+            return None
     return Path(base) / "recertbot"
 
 
@@ -63,8 +69,8 @@ def load_compiled(data_dir: Path | str = DATA_DIR,
     """`faq.kb.load(data_dir)` and a Matcher for it and for each of its translations (by language), from the
     cache when its files are the ones last loaded."""
     folder = folder or cache_dir()
-    path = folder / f"kb-{key(data_dir)}.pickle"
-    if _private(folder) and path.is_file():
+    path = folder / f"kb-{key(data_dir)}.pickle" if folder else None
+    if folder and path and _private(folder) and path.is_file():
         try:
             kb, matchers = pickle.loads(path.read_bytes())
         except Exception as exc:  # a file cut short, or written by other code: load afresh
@@ -74,13 +80,15 @@ def load_compiled(data_dir: Path | str = DATA_DIR,
                 return kb, matchers
     kb = load(data_dir)
     matchers = {kb.language: Matcher(kb)} | {lang: Matcher(tkb) for lang, tkb in kb.translations.items()}
-    _write(folder, path, (kb, matchers))  # before any question: the matchers' decision caches are empty
+    if folder and path:
+        _write(folder, path, (kb, matchers))  # before any question: the matchers' decision caches are empty
     return kb, matchers
 
 
 def clear(folder: Path | None = None) -> int:
     """Removes every cached knowledge base; how many there were."""
-    found = list((folder or cache_dir()).glob("kb-*.pickle"))
+    folder = folder or cache_dir()
+    found = list(folder.glob("kb-*.pickle")) if folder else []
     for path in found:
         path.unlink(missing_ok=True)
     return len(found)
