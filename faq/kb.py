@@ -107,6 +107,12 @@ class TranslationSpec(_Strict):
     short: str | None = None
 
 
+class LanguageCredentialSpec(_Strict):
+    """A credential's name on buttons and in lists, in another language (label and markers stay the boards')."""
+
+    menu: str = Field(min_length=2)
+
+
 class LanguageSynonymSpec(_Strict):
     phrases: dict[str, str] = {}
     words: dict[str, str] = {}
@@ -334,6 +340,26 @@ def _build_entry(path: Path, spec: EntrySpec, all_ids: set[str], facts: Mapping[
     )
 
 
+def _translated_credentials(base: KnowledgeBase, path: Path) -> Mapping[str, CredentialSpec]:
+    """Each credential with its menu name in the language of `path`; one without it stops the load."""
+    raw = _read_yaml(path) if path.exists() else {}
+    if not isinstance(raw, dict):
+        raise KnowledgeBaseError(path, "must map each credential id to its menu name")
+    for cid in raw:
+        if cid not in base.credentials:
+            raise KnowledgeBaseError(path, "no credential has this id", str(cid))
+    credentials: dict[str, CredentialSpec] = {}
+    for cid, spec in base.credentials.items():
+        if cid not in raw:
+            raise KnowledgeBaseError(path, "no menu name in this language", cid)
+        try:
+            own = LanguageCredentialSpec.model_validate(raw[cid])
+        except ValidationError as exc:
+            raise KnowledgeBaseError(path, _first_error(exc), cid) from None
+        credentials[cid] = spec.model_copy(update={"menu": own.menu})
+    return MappingProxyType(credentials)
+
+
 def load_translation(base: KnowledgeBase, lang_dir: Path) -> KnowledgeBase:
     """`base` in the language of `lang_dir` (e.g. faq/data/es): each entry with the same short-answer shape,
     its answers reading the same rules; one not translated yet stays in the original (listed in `untranslated`).
@@ -382,4 +408,5 @@ def load_translation(base: KnowledgeBase, lang_dir: Path) -> KnowledgeBase:
         raise KnowledgeBaseError(stop_path, "must be a list of words (quote yes/no/on/off)")
     untranslated = tuple(eid for eid in base.entries if eid not in translated)
     return replace(base, entries=MappingProxyType(entries), synonyms=synonyms, language=language,
+                   credentials=_translated_credentials(base, lang_dir / "credentials.yaml"),
                    stopwords=base.stopwords | frozenset(stopwords), translations={}, untranslated=untranslated)

@@ -7,7 +7,7 @@ import yaml
 
 from bot.contracts import ChatState
 from bot.dialogue import Conversation
-from faq.kb import DATA_DIR, load
+from faq.kb import DATA_DIR, KnowledgeBaseError, load
 from faq.language import detect
 
 
@@ -65,6 +65,17 @@ def test_an_entry_not_translated_yet_is_answered_in_english_and_listed(tmp_path)
     spanish = load(data).translations["es"]
     assert "nha-cycle" in spanish.untranslated
     assert spanish.entries["nha-cycle"].answer == load(data).entries["nha-cycle"].answer
+
+
+def test_credentials_are_named_in_spanish_on_menus(kb, tmp_path):
+    assert kb.translations["es"].credentials["NHA"].menu == "CCMA y otras de NHA"
+    assert kb.translations["es"].credentials["NHA"].label == kb.credentials["NHA"].label  # the board's own name
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    names = data / "es" / "credentials.yaml"
+    names.write_text(yaml.safe_dump({k: v for k, v in yaml.safe_load(names.read_text()).items() if k != "RMA"}))
+    with pytest.raises(KnowledgeBaseError, match="RMA"):
+        load(data)
 
 
 @pytest.mark.parametrize("text, prior, language", [

@@ -58,3 +58,18 @@ async def test_a_spanish_reminder_sign_up_is_asked_in_spanish(api, bot):
     api.text(USER, "recuerdame antes de que se venza mi ccma", language_code="es")
     [ask] = await api.wait_for("sendMessage", chat_id=USER)
     assert "¿" in ask.params["text"] or "vence" in ask.params["text"]
+
+
+def button_texts(message):
+    return [b["text"] for row in message.params["reply_markup"]["inline_keyboard"] for b in row]
+
+
+async def test_topics_are_browsed_in_spanish(api, bot, kb):
+    api.text(USER, "/topics", language_code="es")
+    [menu] = await api.wait_for("sendMessage", chat_id=USER)
+    assert "CCMA y otras de NHA" in button_texts(menu)
+    api.callback(USER, "t:NHA", message_id=77, language_code="es")
+    [edit] = await api.wait_for("editMessageText", message_id=77)
+    questions = button_texts(edit)
+    assert kb.translations["es"].entries["nha-ce"].question in questions
+    assert kb.entries["nha-ce"].question not in questions

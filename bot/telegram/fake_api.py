@@ -220,8 +220,10 @@ class FakeBotApi:
                               "is_animated": False, "is_video": False, "type": "regular"}
         return self.push({"message": message})
 
-    def callback(self, chat_id: int, data: str, message_id: int = 1) -> int:
+    def callback(self, chat_id: int, data: str, message_id: int = 1, language_code: str | None = None) -> int:
         user = {"id": chat_id, "is_bot": False, "first_name": "User"}
+        if language_code:
+            user["language_code"] = language_code
         message = {"message_id": message_id, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
                    "from": {"id": self.bot_id, "is_bot": True, "first_name": "Recert", "username": self.username},
                    "text": "earlier"}
