@@ -107,8 +107,17 @@ def on_the_25th(kb, matcher):
      {"total": 15, "aama": 10}),
     ("hice 7 creditos para mi ccma", "not_yet", "unknown", {"credits": 3}),
     ("tengo 12 horas de ce para mi ccma", "not_yet", "unknown", {"credits": 4}),
+    ("mi cma se vencio el 15 de agosto de este año", "exam_required", "past_window", {}),
+    ("mi cma lleva vencida mas de 3 meses", "exam_required", "past_window", {}),
+    ("tengo 60 puntos pero ninguno aprobado por la aama", "not_yet", "unknown", {"total": 30, "aama": 30}),
 ])
 def test_spanish_numbers_and_times_are_read_like_english_ones(on_the_25th, text, status, expiry, missing):
     [check] = on_the_25th.reply(text).checks
     assert (check.status, check.expiry) == (status, expiry)
     assert {k: v for k, v in check.missing.items() if v} == missing
+
+
+@pytest.mark.parametrize("text", ["tengo una pregunta sobre mi cma, cada cuanto se renueva",
+                                  "me llego un correo de amt sobre una auditoria del ccp"])
+def test_the_spanish_article_is_no_amount(on_the_25th, text):
+    assert on_the_25th.reply(text).kind != "check"
