@@ -67,7 +67,9 @@ class Normalizer:
         if kb.language == "es":
             for w in vocab:
                 sounds.setdefault(spanish_sound(w), set()).add(w)
-        self._sounds = {key: next(iter(words)) for key, words in sounds.items() if len(words) == 1}
+        # (several stop words may sound alike: whichever is taken, the word drops out)
+        self._sounds = {key: min(words) for key, words in sounds.items()
+                        if len(words) == 1 or words <= self._stop}
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
 
     @property
