@@ -250,8 +250,11 @@ class Dialogue:
     def _check_reply(self, outcome: Outcome, state: ChatState, example: bool = False) -> Said:
         match outcome:
             case Asked(check, problem):
+                total, needed = check.values.get("total"), self.kb.rules["cma"]["ce_total"]
+                # Before asking what the total is made of, say how far it is from the points needed.
+                short = needed - total if check.asking == "aama" and total is not None and total < needed else None
                 text = render("check_ask", self.kb, slot=check.asking, problem=problem, credential=check.credential,
-                              total=check.values.get("total"), checks=CHECKS)
+                              total=total, needed=needed, short=short, checks=CHECKS)
                 buttons: tuple[Button, ...] = ()
                 if check.asking == "credential":
                     buttons = tuple(Button(self.kb.credentials[c].label, Say(c)) for c in CHECKS)
