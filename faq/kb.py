@@ -113,6 +113,13 @@ class LanguageCredentialSpec(_Strict):
     menu: str = Field(min_length=2)
 
 
+class LanguageOtherBodySpec(_Strict):
+    """Another language's words for a body we don't cover, added to its own (other_bodies.yaml)."""
+
+    names: list[str] = []
+    senses: list[str] = []
+
+
 class LanguageSynonymSpec(_Strict):
     phrases: dict[str, str] = {}
     words: dict[str, str] = {}
@@ -360,6 +367,17 @@ def _translated_credentials(base: KnowledgeBase, path: Path) -> Mapping[str, Cre
     return MappingProxyType(credentials)
 
 
+def _translated_bodies(base: KnowledgeBase, path: Path) -> tuple[OtherBody, ...]:
+    """The bodies we don't cover, each also named and told apart by the words of `path`'s language."""
+    own = _parse_map(path, LanguageOtherBodySpec) if path.exists() else {}
+    known = {b.id for b in base.other_bodies}
+    for bid in own:
+        if bid not in known:
+            raise KnowledgeBaseError(path, "no body of ../other_bodies.yaml has this id", bid)
+    return tuple(replace(b, names=b.names + tuple(own[b.id].names), senses=b.senses + tuple(own[b.id].senses))
+                 if b.id in own else b for b in base.other_bodies)
+
+
 def load_translation(base: KnowledgeBase, lang_dir: Path) -> KnowledgeBase:
     """`base` in the language of `lang_dir` (e.g. faq/data/es): each entry with the same short-answer shape,
     its answers reading the same rules; one not translated yet stays in the original (listed in `untranslated`).
@@ -409,4 +427,5 @@ def load_translation(base: KnowledgeBase, lang_dir: Path) -> KnowledgeBase:
     untranslated = tuple(eid for eid in base.entries if eid not in translated)
     return replace(base, entries=MappingProxyType(entries), synonyms=synonyms, language=language,
                    credentials=_translated_credentials(base, lang_dir / "credentials.yaml"),
+                   other_bodies=_translated_bodies(base, lang_dir / "other_bodies.yaml"),
                    stopwords=base.stopwords | frozenset(stopwords), translations={}, untranslated=untranslated)

@@ -121,3 +121,14 @@ def test_spanish_numbers_and_times_are_read_like_english_ones(on_the_25th, text,
                                   "me llego un correo de amt sobre una auditoria del ccp"])
 def test_the_spanish_article_is_no_amount(on_the_25th, text):
     assert on_the_25th.reply(text).kind != "check"
+
+
+def test_other_bodies_are_told_apart_in_spanish_too(bilingual, tmp_path):
+    reply = bilingual.reply("tengo una disputa laboral en sudafrica, como abro un caso en la ccma")
+    assert (reply.kind, reply.entry) == ("decline", "oos-ccma-south-africa")
+    assert bilingual.reply("puedo usar ceus de otros proveedores para mi rma").kind != "decline"
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    (data / "es" / "other_bodies.yaml").write_text("no-such-body:\n  names: [algo]\n")
+    with pytest.raises(KnowledgeBaseError, match="no-such-body"):
+        load(data)
