@@ -131,7 +131,8 @@ def prepare(text: str, language: str = "en") -> str:
         text = _without_accents(text)
         for pattern, replacement in before:
             text = pattern.sub(replacement, text)
-        text = alpha2digit(text, language, threshold=0)
+        # Spanglish says its numbers in either language: "se me vencio like two years ago"
+        text = alpha2digit(alpha2digit(text, language, threshold=0), "en", threshold=0)
         for pattern, replacement in after:
             text = pattern.sub(replacement, text)
     text = re.sub(r"\b(cma|ccma)\s*\(\s*(aama|nha)\s*\)", r"\1", text)  # "cma (aama)" names the credential only
