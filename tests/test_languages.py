@@ -132,3 +132,11 @@ def test_other_bodies_are_told_apart_in_spanish_too(bilingual, tmp_path):
     (data / "es" / "other_bodies.yaml").write_text("no-such-body:\n  names: [algo]\n")
     with pytest.raises(KnowledgeBaseError, match="no-such-body"):
         load(data)
+
+
+def test_spanish_answers_cite_the_same_sources(bilingual, kb):
+    import re
+
+    links = re.compile(r"https?://\S+")
+    for entry in kb.entries.values():
+        assert links.findall(spanish(bilingual, entry.id)) == links.findall(english(bilingual, entry.id)), entry.id
