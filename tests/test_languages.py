@@ -140,3 +140,12 @@ def test_spanish_answers_cite_the_same_sources(bilingual, kb):
     links = re.compile(r"https?://\S+")
     for entry in kb.entries.values():
         assert links.findall(spanish(bilingual, entry.id)) == links.findall(english(bilingual, entry.id)), entry.id
+
+
+def test_spanglish_answered_in_english_reads_its_spanish_dates(on_the_25th):
+    from faq.language import reading
+
+    assert reading("my ccma expired la semana pasada, what do i do now?", "en") == "es"
+    assert reading("i moved to LA, once i renew my cma is it valid there?", "en") == "en"  # "once" stays a word
+    [check] = on_the_25th.reply("my ccma expired la semana pasada, what do i do now?").checks
+    assert (check.credential, check.status) == ("NHA", "lapsed")
