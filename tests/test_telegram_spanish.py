@@ -73,3 +73,11 @@ async def test_topics_are_browsed_in_spanish(api, bot, kb):
     questions = button_texts(edit)
     assert kb.translations["es"].entries["nha-ce"].question in questions
     assert kb.entries["nha-ce"].question not in questions
+
+
+async def test_inline_mode_answers_in_the_querys_language(api, bot, kb):
+    api.inline(USER, "cuantos ceus necesito pa mi cma", language_code="es")
+    [call] = await api.wait_for("answerInlineQuery")
+    [first, *_] = call.params["results"]
+    assert first["title"] == kb.translations["es"].entries[first["id"]].question
+    assert "Fuente" in first["input_message_content"]["message_text"]

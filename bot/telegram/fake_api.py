@@ -230,9 +230,12 @@ class FakeBotApi:
         return self.push({"callback_query": {"id": f"cb{len(self.updates)}", "from": user, "chat_instance": "ci",
                                              "message": message, "data": data}})
 
-    def inline(self, user_id: int, query: str) -> int:
+    def inline(self, user_id: int, query: str, language_code: str | None = None) -> int:
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "User"}
+        if language_code:
+            user["language_code"] = language_code
         return self.push({"inline_query": {"id": f"iq{len(self.updates)}", "query": query, "offset": "",
-                                           "from": {"id": user_id, "is_bot": False, "first_name": "User"}}})
+                                           "from": user}})
 
     def _incoming(self, chat_id: int, user_id: int | None, chat_type: str) -> dict:
         user_id = user_id or abs(chat_id)

@@ -23,6 +23,8 @@ from bot.telegram.flood import Flood, FloodGuard
 from bot.telegram.inbox import note
 from bot.telegram.render import html_chunks, keyboard, reply_messages, to_html
 from bot.telegram.retry import with_retry
+from faq.language import LANGUAGES
+from faq.language import detect as detect_language
 
 if TYPE_CHECKING:
     from bot.dialogue import Dialogue
@@ -346,7 +348,10 @@ def inline_entries(matcher: Matcher, text: str) -> list[Entry]:
 async def inline_query(update: Update, context: Context) -> None:
     query = update.inline_query
     assert query is not None
-    dialogue = context.bot_data.dialogue
+    # In the query's own language; an empty or wordless query in the user's Telegram language.
+    main = context.bot_data.dialogue
+    prior = (query.from_user.language_code or "")[:2].lower() if query.from_user else ""
+    dialogue = main.voices.get(detect_language(query.query, prior if prior in LANGUAGES else None), main)
     if query.query.strip():
         ranked = inline_entries(dialogue.matcher, query.query)
     else:
