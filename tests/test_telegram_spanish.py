@@ -81,3 +81,22 @@ async def test_inline_mode_answers_in_the_querys_language(api, bot, kb):
     [first, *_] = call.params["results"]
     assert first["title"] == kb.translations["es"].entries[first["id"]].question
     assert "Fuente" in first["input_message_content"]["message_text"]
+
+
+class Failing(Dialogue):
+    """A dialogue that breaks on one message, as a bug would."""
+
+    def respond(self, text, state, hint=None):
+        if text == "rompe":
+            raise RuntimeError("a bug")
+        return super().respond(text, state, hint)
+
+
+async def test_an_error_is_apologised_for_in_the_chats_language(api, kb, matcher):
+    app = await serve(api, Failing(kb, matcher))
+    try:
+        api.text(USER, "rompe", language_code="es")
+        [sent] = await api.wait_for("sendMessage", chat_id=USER)
+        assert sent.params["text"].startswith("Perdón, algo falló")
+    finally:
+        await stop(app)

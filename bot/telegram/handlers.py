@@ -378,7 +378,8 @@ async def on_error(update: object, context: Context) -> None:
     if isinstance(update, Update) and update.effective_chat:
         chat_id = update.effective_chat.id
         try:
-            await with_retry(lambda: context.bot.send_message(chat_id, to_html(render("went_wrong"))))
+            text = to_html(render("went_wrong", language=chat_language(context, update.effective_user)))
+            await with_retry(lambda: context.bot.send_message(chat_id, text))
         except Exception:  # the error may be that Telegram is unreachable: nothing more to do here
             log.warning("could not tell the user about the error")
 
