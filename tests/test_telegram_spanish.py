@@ -100,3 +100,11 @@ async def test_an_error_is_apologised_for_in_the_chats_language(api, kb, matcher
         assert sent.params["text"].startswith("Perdón, algo falló")
     finally:
         await stop(app)
+
+
+async def test_the_command_menu_in_spanish(api, bot):
+    menus = {c.params.get("language_code"): c.params["commands"] for c in await api.wait_for("setMyCommands", 2)}
+    spanish = {c["command"]: c["description"] for c in menus["es"]}
+    assert "idioma" in spanish and "language" not in spanish
+    assert spanish["check"] == "Revisar tus puntos o créditos"
+    assert {c["command"] for c in menus[None]} >= {"language", "check"}
