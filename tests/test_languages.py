@@ -149,3 +149,16 @@ def test_spanglish_answered_in_english_reads_its_spanish_dates(on_the_25th):
     assert reading("i moved to LA, once i renew my cma is it valid there?", "en") == "en"  # "once" stays a word
     [check] = on_the_25th.reply("my ccma expired la semana pasada, what do i do now?").checks
     assert (check.credential, check.status) == ("NHA", "lapsed")
+
+
+@pytest.mark.parametrize("text, values", [
+    ("en mi trabajo piden el cpr al dia y ya tengo 3 tarjetas", {"cpr": 3}),
+    ("tome una clase de anatomia de 4 creditos en el community college", {"college": 4}),
+    ("1 credito d colegio cuantos puntos son", {"college": 1}),
+    ("tengo 7 creditos para mi ccma", {"total": 7}),
+    ("hice unos ceus antes de certificarme", {}),
+])
+def test_spanish_amounts_are_read_by_what_they_count(text, values):
+    from faq.extract import extract, prepare
+
+    assert extract(prepare(text, "es"), is_prepared=True).values == values
