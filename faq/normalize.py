@@ -21,6 +21,8 @@ TYPO_MIN_LEN = 4
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _CRED_PREFIX = "@"
+# Letters Spanish does not spell with: such a word in a Spanish message is English ("sheet", "where", "soon").
+_ENGLISH_SPELLING = re.compile(r"sh|th|w|oo|ee")
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,9 @@ class Normalizer:
         # Spanish typed by ear ("kada", "veses", "nesesito", "ay"): a word that sounds like exactly one known word.
         sounds: dict[str, set[str]] = {}
         if kb.language == "es":
-            for w in vocab:
+            # never onto a credential's name: "nah" is no "nha", "cpht" (pharmacy) no "cpt"
+            markers = {fold(m) for spec in kb.credentials.values() for m in spec.markers}
+            for w in vocab - markers:
                 sounds.setdefault(spanish_sound(w), set()).add(w)
         # (several stop words may sound alike: whichever is taken, the word drops out)
         self._sounds = {key: min(words) for key, words in sounds.items()
@@ -79,7 +83,7 @@ class Normalizer:
     def _correct_uncached(self, word: str) -> str:
         if word in self._vocab or word.isdigit():
             return word
-        if len(word) >= 2 and (heard := self._sounds.get(spanish_sound(word))):
+        if len(word) >= 2 and not _ENGLISH_SPELLING.search(word) and (heard := self._sounds.get(spanish_sound(word))):
             return heard
         if len(word) < TYPO_MIN_LEN:
             return word

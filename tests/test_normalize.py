@@ -78,3 +78,9 @@ def test_spanish_typed_by_ear_reads_as_spelt(dialogue, typed, meant):
 
 def test_english_is_not_read_by_spanish_sounds(matcher):
     assert matcher.normalize("kada").tokens == ("kada",)
+
+
+def test_english_words_in_spanish_are_not_heard_as_credentials(dialogue):
+    spanish = dialogue.voices["es"].matcher.normalize
+    assert spanish("nah gracias").credentials == frozenset()
+    assert spanish("where is the sheet").credentials == frozenset()
