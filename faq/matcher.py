@@ -256,10 +256,15 @@ class Matcher:
         """A message read in its asking parts (faq.segment): each part decided on its own, so a story around
         the question cannot drown it, and two questions get two answers. A part that names no credential
         takes the one the whole message names. A short message with one asking part is decided whole."""
-        if not parts or (len(parts) == 1 and len(whole.tokens) <= LONG_MESSAGE):
-            return self.decision(whole)
         if len(whole.credentials) == 1:
             parts = [p if p.credentials else replace(p, credentials=whole.credentials) for p in parts]
+        if not parts or (len(parts) == 1 and len(whole.tokens) <= LONG_MESSAGE):
+            decided = self.decision(whole)
+            if parts and isinstance(decided, Declined) and decided.pointer is None:
+                alone = self.decision(parts[0])
+                if isinstance(alone, Answered):
+                    return alone
+            return decided
         decisions = [self.decision(p) for p in parts]
         answered: list[Answered] = []
         for d in decisions:
