@@ -255,7 +255,8 @@ class Matcher:
     def decide_parts(self, whole: Normalized, parts: list[Normalized]) -> Decision:
         """A message read in its asking parts (faq.segment): each part decided on its own, so a story around
         the question cannot drown it, and two questions get two answers. A part that names no credential
-        takes the one the whole message names. A short message with one asking part is decided whole."""
+        takes the one the whole message names. A short message with one asking part is decided whole, or by
+        that part when the whole is declined (a story outweighing its question) and the part alone answers."""
         if len(whole.credentials) == 1:
             parts = [p if p.credentials else replace(p, credentials=whole.credentials) for p in parts]
         if not parts or (len(parts) == 1 and len(whole.tokens) <= LONG_MESSAGE):
