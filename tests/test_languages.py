@@ -162,3 +162,10 @@ def test_spanish_amounts_are_read_by_what_they_count(text, values):
     from faq.extract import extract, prepare
 
     assert extract(prepare(text, "es"), is_prepared=True).values == values
+
+
+@pytest.mark.parametrize("text", ["se me vencio la cma hace 6 semanas, todavia puedo mandar mis ceus?",
+                                  "mi cma vencio hace un mes, aun alcanzo a recertificarme?",
+                                  "tengo 3 tarjetas de cpr para mi cma, cuantos puntos me dan?"])
+def test_a_spanish_question_about_ones_own_standing_gets_the_check(on_the_25th, text):
+    assert on_the_25th.reply(text).kind == "check"
