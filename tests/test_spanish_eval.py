@@ -19,7 +19,7 @@ def on_the_day(kb, matcher):
     return Dialogue(kb, matcher, today=lambda: WRITTEN_ON)
 
 
-@pytest.mark.parametrize("name, floor", [("spanish_messages.yaml", 0.95), ("spanish_messages_2.yaml", 0.94)])
+@pytest.mark.parametrize("name, floor", [("spanish_messages.yaml", 0.95), ("spanish_messages_2.yaml", 0.96)])
 def test_spanish_messages_score_at_least_their_floor(on_the_day, name, floor):
     outcomes = evaluate.run(on_the_day, evaluate.load_cases(DATA / name))
     ok, n = evaluate.summary(outcomes)["all"]
