@@ -109,6 +109,7 @@ def on_the_25th(kb, matcher):
     ("tengo 12 horas de ce para mi ccma", "not_yet", "unknown", {"credits": 4}),
     ("mi cma se vencio el 15 de agosto de este año", "exam_required", "past_window", {}),
     ("mi cma lleva vencida mas de 3 meses", "exam_required", "past_window", {}),
+    ("en enero de este año se me vencio mi cma", "exam_required", "past_window", {}),
     ("tengo 60 puntos pero ninguno aprobado por la aama", "not_yet", "unknown", {"total": 30, "aama": 30}),
 ])
 def test_spanish_numbers_and_times_are_read_like_english_ones(on_the_25th, text, status, expiry, missing):
