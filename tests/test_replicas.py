@@ -4,6 +4,7 @@ one to the other, an update delivered to both is answered once, and each reminde
 import asyncio
 import json
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -60,6 +61,7 @@ def test_concurrent_claims_from_two_replicas_take_each_reminder_once(database):
         start.wait()
         while batch := reminders.claim(NOW, 7):
             claimed[n].extend(c.id for c in batch)
+            time.sleep(0.002)  # as a replica would, sending the batch before it claims the next one
         store.close()
 
     threads = [threading.Thread(target=claim, args=(n,)) for n in range(4)]
