@@ -89,7 +89,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.live import LiveDialogue
     from bot.store import DB_NAME
 
-    log_setup.configure(settings.log_level, token, log_bodies=settings.log_update_bodies)
+    log_setup.configure(settings.log_level, token, log_bodies=settings.log_update_bodies,
+                        json_lines=settings.log_format == "json")
     log = logging.getLogger("recertbot")
     if warning := log_setup.bodies_warning(settings.log_level, settings.log_update_bodies):
         log.warning(warning)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr, field_validator
@@ -34,6 +35,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), validate_default=True)
     kb_dir: Path = Field(default=KB_DIR, validation_alias="RECERTBOT_KB_DIR", validate_default=True)
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object a line, for a log collector
     log_update_bodies: bool = False  # at DEBUG, let python-telegram-bot log each update's and answer's content
     admin_chat_ids: str = ""  # comma-separated Telegram chat ids allowed /stats and /misses
     store_hash_key: SecretStr | None = None  # key for hashing chat ids; generated into DATA_DIR when unset

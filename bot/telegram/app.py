@@ -25,6 +25,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import metrics
 from bot.dialogue import Dialogue
 from bot.live import LiveDialogue
 from bot.settings import Settings
@@ -134,6 +135,7 @@ async def _finish(app: App, update: Update, handled: Handled, ms: float) -> None
     """After an update: one log line (never the text), then the chat's new state and the inbox's done mark,
     in one transaction, waited for (briefly) so the chat's next update starts from them."""
     log.info("handled %s: %s %s in %.0f ms", kind_of(update), handled.kind, handled.entry or "-", ms)
+    metrics.handled(handled.kind, ms / 1000)
     services = app.bot_data
     writer, chat = services.writer, update.effective_chat
     if writer is not None:
