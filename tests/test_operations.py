@@ -5,7 +5,6 @@ import asyncio
 import json
 import re
 import signal
-import sqlite3
 
 import httpx
 import pytest
@@ -53,7 +52,7 @@ async def served(api, kb, matcher, tmp_path):
 
 
 async def test_health_readiness_and_metrics_of_a_replica(served, api):
-    app, base = served
+    _app, base = served
     async with httpx.AsyncClient(trust_env=False) as client:
         health = await client.get(f"{base}/healthz")
         ready = await client.get(f"{base}/readyz")
@@ -79,7 +78,7 @@ async def test_not_ready_while_the_store_does_not_answer(served):
     app, base = served
     writer = app.bot_data.writer
     writer.flush()
-    writer.store.db.close()  # the writer's connection is gone: every query on it fails
+    writer.store.close()  # the writer's connection is gone: every query on it fails
     async with httpx.AsyncClient(trust_env=False) as client:
         before = sample((await client.get(f"{base}/metrics")).text, "recertbot_errors_total", where="store")
         ready = await client.get(f"{base}/readyz")
@@ -88,7 +87,6 @@ async def test_not_ready_while_the_store_does_not_answer(served):
     assert ready.status_code == 503 and "store" in ready.text
     assert after == before + 1
     assert health.status_code == 200  # alive all the same: restarting it would not bring the store back
-    writer.store.db = sqlite3.connect(":memory:")  # for the fixture's close
 
 
 async def test_sigterm_drains_what_was_taken_and_refuses_the_rest(api, tmp_path):
