@@ -144,7 +144,8 @@ class Cluster:
         env.update(TELEGRAM_BOT_TOKEN=self.api.token, TELEGRAM_BASE_URL=self.api.base_url, WEBHOOK_URL=self.url,
                    WEBHOOK_SECRET=SECRET, WEBHOOK_PORT=str(replica.port), WEBHOOK_LISTEN="127.0.0.1",
                    DATA_DIR=str(self.folder / "data"), STORE_HASH_KEY=HASH_KEY, LOG_LEVEL="INFO",
-                   PYTHONUNBUFFERED="1", **self.env)
+                   PYTHONUNBUFFERED="1")
+        env.update(self.env)
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
         return env
