@@ -31,7 +31,7 @@ from bot.telegram.fake_api import FakeBotApi
 QUESTIONS = ["how often do i renew my ccma", "how many ceus do i need to recert my cma", "what is the rma annual fee",
              "can i recertify my cma by exam", "how many credits for ncma renewal"]
 CHATS, PER_CHAT = 50, 8  # a burst, as in the end-to-end benchmark
-REPEATS = 3
+REPEATS = 5
 EXCHANGES = 300  # per timing of the store
 BENCH_ENV = {"RATE_LIMIT": "false", "FLOOD_BURST": "100000", "LOG_LEVEL": "WARNING"}
 
