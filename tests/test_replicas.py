@@ -1,8 +1,8 @@
 """Two `recertbot run` webhook replicas behind a real nginx on loopback, sharing one store, the fake Bot API
 posting updates to the proxy as Telegram does (and again, until it gets a 200): bench/cluster.py.
 
-These start real processes (nginx, two bots) and take some seconds each. `.ci/run` installs nginx; without it
-they fail in CI and are skipped only outside CI."""
+These start real processes (nginx, two bots) and take some seconds each (`-m "not replicas"` leaves them out
+while iterating). `.ci/run` installs nginx; without it they fail in CI and are skipped only outside CI."""
 
 import asyncio
 import os
@@ -19,8 +19,9 @@ from bot.store import Store
 from bot.telegram.inbox import CHATS_AT_ONCE
 from faq.reminders import Kind, Reminder
 
-pytestmark = pytest.mark.skipif(nginx_binary() is None and not os.environ.get("CI"),
-                                reason="nginx is not installed (.ci/run installs it)")
+pytestmark = [pytest.mark.replicas,
+              pytest.mark.skipif(nginx_binary() is None and not os.environ.get("CI"),
+                                 reason="nginx is not installed (.ci/run installs it)")]
 
 BACKENDS = ["sqlite"]
 
