@@ -221,7 +221,7 @@ class Dialogue:
                 checks = (again,) if again else ()
         except calc.InputError as exc:
             return self._check_reply(Invalid(Problem.of(exc)), state)
-        if not checks:
+        if not checks or self._asks_in_general(turn, checks):
             return None
         if len(checks) == 1:
             return self._run_check(checks[0], state)
@@ -231,9 +231,25 @@ class Dialogue:
             c.credential or "?" for c in checks), checks=tuple(s for r, _ in said for s in r.checks))
         return reply, replace(state, check=None, last_check=None)
 
-    def _faq(self, turn: Turn, state: ChatState) -> Said:
+    def _asks_in_general(self, turn: Turn, checks: tuple[CheckState, ...]) -> bool:
+        """A story with the user's own numbers whose question is a general one ("do those webinars count?", "how
+        long does processing take?"): the FAQ answers that; the calculator answers "can I recertify?", "how many
+        more?", "am I too late?", and any message that gives a whole standing (amounts and their expiry, or the
+        categories). The asking parts decide: the FAQ takes them when it is sure of them, or when the calculator
+        could only ask for more numbers."""
+        asking = segment.questions(turn.raw)
+        if not asking or check_flow.tells_enough(turn.numbers) or any(map(check_flow.asks_for_verdict, asking)):
+            return False
+        if isinstance(self._faq_decision(turn), Answered | Several):
+            return True
+        return all(isinstance(check_flow.step(c, self.kb.rules, self.today()), Asked) for c in checks)
+
+    def _faq_decision(self, turn: Turn) -> Decision:
         parts = [self.matcher.normalize(p) for p in segment.questions(turn.raw)]
-        reply, state = self._from_decision(self.matcher.decide_parts(turn.norm, parts), state, turn.raw)
+        return self.matcher.decide_parts(turn.norm, parts)
+
+    def _faq(self, turn: Turn, state: ChatState) -> Said:
+        reply, state = self._from_decision(self._faq_decision(turn), state, turn.raw)
         computed = compute(reply.entry, turn.prepared, self.kb.rules) if reply.entry else None
         if computed is not None:  # the question gave a number: the answer starts with the result
             reply = replace(reply, text=render("computed", self.kb, computed=computed) + "\n\n" + reply.text)

@@ -61,3 +61,8 @@ def test_certification_month(text, month):
 )
 def test_general_questions_hold_no_personal_numbers(text):
     assert not extract(text).any
+
+
+def test_ones_is_a_pronoun_not_a_number() -> None:
+    assert extract("some of my ceus were from inservices so not aama ones").values == {}
+    assert extract("i did 12 aama ceus, the other ones were not aama").values == {"aama": 12}
