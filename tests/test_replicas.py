@@ -7,6 +7,7 @@ while iterating). `.ci/run` installs nginx; without it they fail in CI and are s
 import asyncio
 import os
 import re
+import signal
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -94,6 +95,26 @@ async def test_sigkill_one_replica_mid_burst_the_other_answers_the_rest(api, tmp
     assert pending == []  # nothing left half-done in the shared inbox
     assert len(chats) <= replies.get("answer", 0) <= len(chats) + len(twice)  # no stored row lost
     assert re.search(r'^recertbot_messages_total\{kind="answer"\} [1-9]', survivor, re.M)
+
+
+async def test_sigterm_one_replica_mid_burst_drains_it_without_a_loss_or_a_repeat(api, tmp_path, backend):
+    """A rolling restart's stop: the stopped replica answers what it took, nginx sends the rest to the other."""
+    chats = list(range(9000, 9060))
+    async with Cluster(api, tmp_path, database_url=backend) as cluster:
+        api.deliver()
+        ids = {api.text(chat, "how often do i renew my ccma") for chat in chats}
+        await api.wait_for("sendMessage", 10, timeout=60)
+        stopped = cluster.members[0]
+        stopped.process.send_signal(signal.SIGTERM)
+        await api.wait_delivered(ids, timeout=120)
+        code = await asyncio.wait_for(stopped.process.wait(), 40)
+        await asyncio.sleep(1.0)
+    answered = sorted(int(c.params["chat_id"]) for c in api.calls_to("sendMessage"))
+    assert answered == chats  # each once: nothing lost, nothing repeated
+    assert code == 0, cluster.output(stopped)[-1500:]
+    drained = re.search(r"stopping: new updates are refused \(503\); (\d+) being handled", cluster.output(stopped))
+    assert drained and int(drained[1]) > 0  # it was stopped with work in hand, and finished it
+    assert {d.status for d in api.deliveries} == {200}  # the refusals (503) stayed between nginx and the replica
 
 
 async def test_reminders_are_sent_once_with_two_replicas_running(api, tmp_path, backend):
