@@ -1,5 +1,5 @@
 """Several `recertbot run` webhook replicas behind a real nginx on loopback, sharing one store, fed by the fake
-Bot API posting updates to the proxy as Telegram would: the harness of tests/test_replicas.py and of
+Bot API posting updates to the proxy as Telegram would: the harness of tests/test_webhook_replicas.py and of
 `python -m bench replicas`.
 
 nginx runs unprivileged in a folder of its own (`-p`), in the foreground, with deploy/nginx.conf (the file
