@@ -146,8 +146,8 @@ class Cluster:
                    DATA_DIR=str(self.folder / "data"), STORE_HASH_KEY=HASH_KEY, LOG_LEVEL="INFO",
                    PYTHONUNBUFFERED="1")
         env.update(self.env)
-        if self.database_url:
-            env["DATABASE_URL"] = self.database_url
+        if self.database_url:  # a stable name, as compose.yaml gives each: a restarted replica takes its rows back
+            env.update(DATABASE_URL=self.database_url, REPLICA_ID=replica.name)
         return env
 
     async def start(self, replica: Replica) -> None:
