@@ -82,8 +82,10 @@ async def test_sigkill_one_replica_mid_burst_the_other_answers_the_rest(api, tmp
         api.deliver()
         ids = {api.text(chat, "how often do i renew my ccma") for chat in chats}
         await api.wait_for("sendMessage", 15, timeout=60)  # mid-burst (the rate limiter paces the sends)
-        killed_at = asyncio.get_running_loop().time()
         cluster.kill(cluster.members[0])
+        await cluster.members[0].process.wait()
+        await asyncio.sleep(0.2)  # the bytes of a send it made just before dying may still be on their way in
+        killed_at = asyncio.get_running_loop().time()
         await api.wait_delivered(ids, timeout=120)  # every update got its 200, from the survivor if not before
         await all_answered(api, chats, timeout=lease * 2 + 30)
         await asyncio.sleep(1.0)  # anything answered twice would be sent by now
