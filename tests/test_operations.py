@@ -61,7 +61,7 @@ async def test_health_readiness_and_metrics_of_a_replica(served, api):
         posted = await client.post(f"{base}/hook", json=update_json(7001, "how often do i renew my ccma"),
                                    headers=HEADERS)
         scraped = await client.get(f"{base}/metrics")
-    assert health.status_code == 200 and ready.status_code == 200 and ready.text.strip() == "ready"
+    assert health.status_code == 200 and ready.status_code == 200 and ready.text.strip() == "ready", ready.text
     # The 200 comes once the update is handled: its answer is sent by then.
     assert posted.status_code == 200 and "every 2 years" in api.calls_to("sendMessage")[-1].params["text"]
     after = scraped.text
