@@ -103,7 +103,9 @@ def main(argv=None) -> int:
 
     if "replicas" not in args.skip:
         results["replicas"] = replicas.run()
-        print(f"\n== Through nginx: one and two webhook replicas sharing the store ==\n{table(results['replicas'])}")
+        print(f"\n== Through nginx: one and two webhook replicas sharing the store ==\n"
+              f"{table(results['replicas']['throughput'])}")
+        print(f"\n== Reminders due at start, replicas racing for them ==\n{table(results['replicas']['reminders'])}")
 
     # A partial run (`python -m bench growth`) replaces its own parts and keeps the others' last figures.
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
 """`python -m bench replicas`: messages a second through nginx with one and with two webhook replicas, on SQLite
-and on PostgreSQL. (The store's own cost per exchange on each backend is `python -m bench store`.)
+and on PostgreSQL (the store's own cost per exchange on each backend is `python -m bench store`); and how fast
+reminders that fell due reach Telegram when one or two replicas race for them.
 
 All clusters (bench/cluster.py: nginx, the replicas, one shared store each, a fake Bot API posting updates to
 the proxy with 40 connections, as Telegram does by default) are up at once and the bursts alternate between
@@ -14,17 +15,25 @@ import asyncio
 import statistics
 import tempfile
 import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bench.cluster import Cluster
+from cryptography.fernet import Fernet
+
+from bench.cluster import HASH_KEY, Cluster
 from bench.e2e import TOKEN, _cpu_seconds
+from bench.reminders import FIRST_CHAT, TELEGRAM_LIMIT, max_in_window
 from bot.devdb import NoPostgres, ThrowawayPostgres, start_postgres
+from bot.reminder_store import ReminderStore
+from bot.store import open_store
 from bot.telegram.fake_api import FakeBotApi
+from faq.reminders import Kind, Reminder
 
 QUESTIONS = ["how often do i renew my ccma", "how many ceus do i need to recert my cma", "what is the rma annual fee",
              "can i recertify my cma by exam", "how many credits for ncma renewal"]
 CHATS, PER_CHAT = 50, 8  # a burst, as in the end-to-end benchmark
 REPEATS = 5
+REMINDERS = 300  # due at once when the replicas start
 BENCH_ENV = {"RATE_LIMIT": "false", "FLOOD_BURST": "100000", "LOG_LEVEL": "WARNING"}
 
 
@@ -85,15 +94,52 @@ async def throughput(postgres: ThrowawayPostgres | None, repeats: int = REPEATS)
     return rows
 
 
-def run() -> list[dict]:
+async def _reminders(replicas: int, rate: str | None, count: int = REMINDERS) -> dict:
+    """`count` reminders due when the replicas start, racing for them: how fast they reach Telegram in all."""
+    with tempfile.TemporaryDirectory() as folder:
+        key = Fernet.generate_key().decode()
+        store = open_store(None, Path(folder) / "data", HASH_KEY)
+        try:
+            now = datetime.now(UTC)
+            due = now.replace(second=0, microsecond=0) - timedelta(minutes=1)
+            expires = now.date() + timedelta(days=30)
+            reminder = Reminder(due, Kind.BEFORE_1M, "CMA", due + timedelta(days=7),
+                                {"expires": expires, "ce_open_until": expires + timedelta(days=90)}, ("CMA-CYCLE",))
+            for chat in range(FIRST_CHAT, FIRST_CHAT + count):
+                ReminderStore(store, key).subscribe(chat, "CMA", date(2022, 3, 1), [reminder], now)
+        finally:
+            store.close()
+        api = FakeBotApi(TOKEN)
+        await api.start()
+        env = {"REMINDER_KEY": key, "LOG_LEVEL": "WARNING", **({"REMINDER_RATE": rate} if rate else {})}
+        try:
+            async with Cluster(api, Path(folder), replicas=replicas, env=env):
+                await api.wait_for("sendMessage", count, timeout=300)
+                await asyncio.sleep(2)  # anything sent twice would come now
+        finally:
+            await api.stop()
+    sends = api.calls_to("sendMessage")
+    times = sorted(c.at for c in sends)
+    return {"replicas": replicas, "REMINDER_RATE": rate or "20 (default)", "reminders": count, "sent": len(sends),
+            "distinct_chats": len({c.params["chat_id"] for c in sends}), "max_in_any_1s": max_in_window(times),
+            "mean_per_s": round((len(times) - 1) / (times[-1] - times[0]), 1), "telegram_limit_per_s": TELEGRAM_LIMIT}
+
+
+async def reminders(count: int = REMINDERS) -> list[dict]:
+    return [await _reminders(1, None, count), await _reminders(2, None, count), await _reminders(2, "10", count)]
+
+
+def run() -> dict:
     """With PostgreSQL when its server binaries are installed (bot/devdb.py: fsync on, as deployed), SQLite
     alone otherwise."""
     try:
         postgres = start_postgres()
     except NoPostgres as exc:
         print(f"(PostgreSQL left out: {exc})")
-        return asyncio.run(throughput(None))
+        postgres = None
     try:
-        return asyncio.run(throughput(postgres))
+        rows = asyncio.run(throughput(postgres))
     finally:
-        postgres.stop()
+        if postgres is not None:
+            postgres.stop()
+    return {"throughput": rows, "reminders": asyncio.run(reminders())}

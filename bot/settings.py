@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     flood_burst: int = Field(default=8, ge=1)  # messages one user may send at once...
     flood_per_seconds: float = Field(default=10.0, gt=0)  # ...and again after this many seconds
     reminder_key: SecretStr | None = None  # Fernet key(s) encrypting the chat ids reminders go to; unset: no reminders
+    reminder_rate: float = Field(default=20.0, gt=0, le=20.0)  # reminders a replica starts a second; 20/N for N replicas
 
     @property
     def admins(self) -> frozenset[int]:

@@ -142,3 +142,22 @@ async def test_json_logs_are_one_object_a_line_without_token_or_text(api, tmp_pa
     assert any(line["message"].startswith("handled message: answer") for line in lines)
     text = output.decode()
     assert TOKEN.split(":")[1] not in text and "renew my ccma" not in text and "every 2 years" not in text
+
+
+async def test_reminder_rate_sets_each_replicas_pace(api, kb, matcher, tmp_path):
+    """REMINDER_RATE: with N replicas each sends 20/N reminders a second, so all together stay under Telegram's
+    30 (`python -m bench replicas` measures both: 40 a second from two replicas at the default, 20 at 10)."""
+    from cryptography.fernet import Fernet
+
+    store = Store.open(tmp_path)
+    settings = settings_for(api, reminder_key=Fernet.generate_key().decode(), reminder_rate=10)
+    app = build_application(settings, Dialogue(kb, matcher), store=store)
+    try:
+        service = app.bot_data.reminders
+        assert service is not None
+        assert service.start(app.bot, app.bot_data.live).rate == 10
+    finally:
+        app.bot_data.writer.close()
+        store.close()
+    with pytest.raises(ValueError):
+        settings_for(api, reminder_rate=25)  # above 20 one replica alone could exceed Telegram's limit

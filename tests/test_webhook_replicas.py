@@ -167,6 +167,7 @@ def test_compose_runs_what_the_replica_test_runs():
         assert replica["environment"]["DATABASE_URL"].startswith("postgresql://")
         assert replica["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert replica["environment"]["REPLICA_ID"] == name  # each its own, stable
+        assert float(replica["environment"]["REMINDER_RATE"]) * len(upstreams) <= 20  # together under Telegram's 30
     assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in services["nginx"]["volumes"]
     assert f"location = {HOOK_PATH} " in conf
     rendered = proxy_config(conf, [9001, 9002], 9000)  # what the replica test runs: only addresses differ

@@ -207,7 +207,8 @@ def build_application(settings: Settings, dialogue: Dialogue | LiveDialogue, *, 
     services.admins = settings.admins
     services.reload_seconds = settings.kb_reload_seconds
     services.flood = FloodGuard(settings.flood_burst, settings.flood_per_seconds)
-    reminders.install(app, settings.reminder_key.get_secret_value() if settings.reminder_key else None)
+    reminders.install(app, settings.reminder_key.get_secret_value() if settings.reminder_key else None,
+                      rate=settings.reminder_rate)
     add_handlers(app)
     return app
 
