@@ -255,11 +255,21 @@ class Matcher:
     def decide_parts(self, whole: Normalized, parts: list[Normalized]) -> Decision:
         """A message read in its asking parts (faq.segment): each part decided on its own, so a story around
         the question cannot drown it, and two questions get two answers. A part that names no credential
-        takes the one the whole message names. A short message with one asking part is decided whole."""
-        if not parts or (len(parts) == 1 and len(whole.tokens) <= LONG_MESSAGE):
-            return self.decision(whole)
+        takes the one the whole message names. A short message with one asking part is decided whole, or by
+        that part when the part alone answers and the whole is declined (a story outweighing its question) or
+        unsure with that same entry first."""
         if len(whole.credentials) == 1:
             parts = [p if p.credentials else replace(p, credentials=whole.credentials) for p in parts]
+        if not parts or (len(parts) == 1 and len(whole.tokens) <= LONG_MESSAGE):
+            decided = self.decision(whole)
+            declined = isinstance(decided, Declined) and decided.pointer is None
+            if parts and (declined or isinstance(decided, Unsure)):
+                alone = self.decision(parts[0])
+                # unsure of the whole, the part decides only when it answers with the whole's own first guess
+                if isinstance(alone, Answered) and (declined or (
+                        bool(decided.ranking) and decided.ranking[0].entry == alone.entry)):
+                    return alone
+            return decided
         decisions = [self.decision(p) for p in parts]
         answered: list[Answered] = []
         for d in decisions:

@@ -19,7 +19,7 @@ _ASKS_AT_START = re.compile(rf"^{_QUESTION_WORD}\b")
 # "just wondering if", "i need to know how", "please tell me what", "not sure whether"
 _ASKS_INSIDE = re.compile(r"\b(wondering|want to know|wanna know|need to know|not sure (if|whether|how|what|when)|"
                           r"tell me|question is|any idea|anyone know|confused about|help me understand|"
-                          r"can you explain|explain|quisiera saber|quiero saber|me gustaria saber|me pregunto|"
+                          r"can you explain|explain|quisiera saber|quiero saber|queria saber|me gustaria saber|me pregunto|"
                           r"alguien sabe|no se si|no se cuant|no se como|mi pregunta es|me pueden decir|"
                           r"me podrian decir|me pueden ayudar|me explican)\b")
 # Where a sentence starts another question: "..., and how many tries do i get", "... but when is it due"

@@ -67,3 +67,20 @@ def test_numbers_are_not_content(matcher):
 def test_an_unknown_word_is_not_forced_onto_a_known_one(matcher):
     assert "passport" in matcher.normalize("renew my passport").tokens
     assert "lease" in matcher.normalize("when does my lease expire").tokens  # not "please", a stop word
+
+
+@pytest.mark.parametrize("typed, meant", [("kada cuanto", "cada cuanto"), ("cuantas veses", "cuantas veces"),
+                                          ("nesesito", "necesito"), ("ay q renovar", "hay que renovar")])
+def test_spanish_typed_by_ear_reads_as_spelt(dialogue, typed, meant):
+    spanish = dialogue.voices["es"].matcher.normalize
+    assert spanish(typed) == spanish(meant)
+
+
+def test_english_is_not_read_by_spanish_sounds(matcher):
+    assert matcher.normalize("kada").tokens == ("kada",)
+
+
+def test_english_words_in_spanish_are_not_heard_as_credentials(dialogue):
+    spanish = dialogue.voices["es"].matcher.normalize
+    assert spanish("nah gracias").credentials == frozenset()
+    assert spanish("where is the sheet").credentials == frozenset()
