@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import e2e, growth, matching, reminders
+from bench import e2e, growth, matching, reminders, replicas
 from bench import store as store_bench
 from bot.dialogue import Dialogue
 from bot.evaluate import load_cases
@@ -21,7 +21,7 @@ PUBLIC2 = ROOT.parent / "shared" / "eval" / "public2.yaml"  # unseen: never tune
 OWN = ROOT / "tests" / "data" / "regression.yaml"
 
 
-PARTS = ("matching", "growth", "e2e", "startup")
+PARTS = ("matching", "growth", "e2e", "startup", "replicas")
 
 
 def table(rows: list[dict]) -> str:
@@ -100,6 +100,12 @@ def main(argv=None) -> int:
         print(f"\n== Start-up: process start to first answer, peak RSS ==\n{table(results['startup'])}")
         results["ask"] = e2e.ask()
         print(f"\n`recertbot ask \"hi\"` (s): {results['ask']}")
+
+    if "replicas" not in args.skip:
+        results["replicas"] = replicas.run()
+        print(f"\n== Through nginx: one and two webhook replicas sharing the store ==\n"
+              f"{table(results['replicas']['throughput'])}")
+        print(f"\n== Reminders due at start, replicas racing for them ==\n{table(results['replicas']['reminders'])}")
 
     # A partial run (`python -m bench growth`) replaces its own parts and keeps the others' last figures.
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -94,7 +94,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     from bot.live import LiveDialogue
 
-    log_setup.configure(settings.log_level, token, log_bodies=settings.log_update_bodies)
+    log_setup.configure(settings.log_level, token, log_bodies=settings.log_update_bodies,
+                        json_lines=settings.log_format == "json")
     log = logging.getLogger("recertbot")
     if warning := log_setup.bodies_warning(settings.log_level, settings.log_update_bodies):
         log.warning(warning)

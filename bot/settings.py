@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr, field_validator
@@ -34,6 +35,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), validate_default=True)
     kb_dir: Path = Field(default=KB_DIR, validation_alias="RECERTBOT_KB_DIR", validate_default=True)
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object a line, for a log collector
     log_update_bodies: bool = False  # at DEBUG, let python-telegram-bot log each update's and answer's content
     admin_chat_ids: str = ""  # comma-separated Telegram chat ids allowed /stats and /misses
     # the store: unset or sqlite:///path → SQLite (default: a file in DATA_DIR); postgresql://... → PostgreSQL
@@ -49,6 +51,7 @@ class Settings(BaseSettings):
     flood_burst: int = Field(default=8, ge=1)  # messages one user may send at once...
     flood_per_seconds: float = Field(default=10.0, gt=0)  # ...and again after this many seconds
     reminder_key: SecretStr | None = None  # Fernet key(s) encrypting the chat ids reminders go to; unset: no reminders
+    reminder_rate: float = Field(default=20.0, gt=0, le=20.0)  # reminders a replica starts a second; 20/N for N replicas
 
     @property
     def admins(self) -> frozenset[int]:

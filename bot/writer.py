@@ -29,6 +29,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from bot import metrics
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -192,6 +193,7 @@ class StoreWriter:
             future.set_result(call(self.store))
         except self._failures as exc:
             self.failures += 1
+            metrics.ERRORS.labels(where="store").inc()
             self._degraded_until = self.clock() + DEGRADED_FOR
             self._problem("failed", f"the store failed to {what}: {exc} ({type(exc).__name__}); "
                                     "users are still answered")

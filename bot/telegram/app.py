@@ -24,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import metrics
 from bot.contracts import ChatState
 from bot.dialogue import Dialogue
 from bot.live import LiveDialogue
@@ -175,6 +176,7 @@ async def _finish(app: App, update: Update, handled: Handled, ms: float) -> None
     """After an update: one log line (never the text), then the chat's new state and the inbox's done mark,
     in one transaction, waited for (briefly) so the chat's next update starts from them."""
     log.info("handled %s: %s %s in %.0f ms", kind_of(update), handled.kind, handled.entry or "-", ms)
+    metrics.handled(handled.kind, ms / 1000)
     services = app.bot_data
     writer, chat = services.writer, update.effective_chat
     if writer is not None:
@@ -225,7 +227,8 @@ def build_application(settings: Settings, dialogue: Dialogue | LiveDialogue, *, 
     services.admins = settings.admins
     services.reload_seconds = settings.kb_reload_seconds
     services.flood = FloodGuard(settings.flood_burst, settings.flood_per_seconds)
-    reminders.install(app, settings.reminder_key.get_secret_value() if settings.reminder_key else None)
+    reminders.install(app, settings.reminder_key.get_secret_value() if settings.reminder_key else None,
+                      rate=settings.reminder_rate)
     add_handlers(app)
     return app
 

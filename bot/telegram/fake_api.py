@@ -1,6 +1,7 @@
 """A fake Telegram Bot API server on 127.0.0.1 for end-to-end tests of the real python-telegram-bot client.
 
-It queues updates for getUpdates (long polling honoured), records every method call with its parameters,
+It queues updates for getUpdates (long polling honoured) or, after `deliver()`, POSTs them to the webhook the
+bot set, as Telegram does (again and again until one gets a 200); records every method call with its parameters,
 answers the calls the bot makes, and can inject faults (429 with retry_after, 5xx, hangs, dropped
 connections) on chosen methods.
 """
@@ -15,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 JSON_FIELDS = {"reply_markup", "results", "commands", "allowed_updates", "entities", "link_preview_options",
@@ -28,6 +30,15 @@ class Call:
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
     result: Any = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One POST of an update to the webhook: the status it got, None when the connection failed."""
+
+    update_id: int
+    status: int | None
+    at: float
 
 
 @dataclass
@@ -57,6 +68,11 @@ class FakeBotApi:
         self._new_call = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.deliveries: list[Delivery] = []
+        self.delivered: set[int] = set()  # update ids that got a 200 from the webhook
+        self._outbox: asyncio.Queue[dict] | None = None
+        self._couriers: list[asyncio.Task[None]] = []
+        self._session: aiohttp.ClientSession | None = None
 
     # --- server ---------------------------------------------------------------------------------------
 
@@ -77,6 +93,11 @@ class FakeBotApi:
 
     async def stop(self) -> None:
         self._new_update.set()
+        for courier in self._couriers:
+            courier.cancel()
+        await asyncio.gather(*self._couriers, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
         if self._runner:
             await self._runner.cleanup()
 
@@ -191,7 +212,52 @@ class FakeBotApi:
         update_id = next(self._update_ids)
         self.updates.append({"update_id": update_id, **payload})
         self._new_update.set()
+        if self._outbox is not None:
+            self._outbox.put_nowait(self.updates[-1])
         return update_id
+
+    # --- delivering updates to the webhook, as Telegram does -------------------------------------------
+
+    def deliver(self, connections: int = 40, retry_after: float = 0.2, timeout: float = 60.0) -> None:
+        """From now on each update (those queued already first) is POSTed to the webhook set by setWebhook, with
+        its secret, `connections` at a time (Telegram's default max_connections is 40). An update that gets
+        anything but a 200 (an error status, a refused or dropped connection, no webhook yet) is POSTed again
+        `retry_after` seconds later, for as long as this server runs."""
+        self._outbox = asyncio.Queue()
+        for update in self.updates:
+            if update["update_id"] not in self.delivered:
+                self._outbox.put_nowait(update)
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout))
+        self._couriers = [asyncio.create_task(self._courier(retry_after)) for _ in range(connections)]
+
+    async def _courier(self, retry_after: float) -> None:
+        assert self._outbox is not None and self._session is not None
+        while True:
+            update = await self._outbox.get()
+            status = None
+            hook = self.webhook or {}
+            if hook.get("url"):
+                headers = {"X-Telegram-Bot-Api-Secret-Token": hook.get("secret_token") or ""}
+                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                    async with self._session.post(hook["url"], json=update, headers=headers) as response:
+                        status = response.status
+            self.deliveries.append(Delivery(update["update_id"], status, time.monotonic()))
+            if status == 200:
+                self.delivered.add(update["update_id"])
+                self._new_call.set()
+            else:
+                await asyncio.sleep(retry_after)
+                self._outbox.put_nowait(update)
+
+    async def wait_delivered(self, update_ids: set[int], timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not update_ids <= self.delivered:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"waited {timeout}s for updates {sorted(update_ids - self.delivered)} to get a 200")
+            self._new_call.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_call.wait(), min(remaining, 0.5))
 
     def text(self, chat_id: int, text: str, *, user_id: int | None = None, chat_type: str = "private",
              reply_to_bot: bool = False, reply_to: int | None = None, language_code: str | None = None) -> int:

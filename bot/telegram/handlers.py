@@ -15,7 +15,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ContextTypes, ExtBot
 
-from bot import reports, state_codec
+from bot import metrics, reports, state_codec
 from bot.contracts import Button, ChatState, Exchange, NoneOfThese, Reply, ReplyKind, Say, ShowEntry, ShowTopics, Vote
 from bot.render import render, translations
 from bot.telegram.buttons import unpack
@@ -372,6 +372,7 @@ async def on_error(update: object, context: Context) -> None:
         polling_error(context.error)  # run_polling hands getUpdates failures to the error handlers
         return
     log.error("handling an update failed: %s", context.error, exc_info=context.error)
+    metrics.ERRORS.labels(where="handler").inc()
     if isinstance(context.error, TimedOut):
         return  # the answer may well have arrived (only Telegram's response was lost): no "went wrong" after it
     if isinstance(update, Update) and update.effective_chat:

@@ -99,6 +99,7 @@ class InboxQueue(asyncio.Queue[object]):
         super().__init__()
         self.writer: StoreWriter | None = None
         self._queued: set[int] = set()  # ids queued in this run and not yet handled
+        self._waiting: dict[int, asyncio.Future[None]] = {}  # the webhook's requests waiting for their update
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update):
@@ -132,8 +133,22 @@ class InboxQueue(asyncio.Queue[object]):
             count += 1
         return count
 
+    def when_handled(self, update_id: int) -> asyncio.Future[None]:
+        """Done once this run has handled the update; done at once if it is not waiting here (it was dropped
+        as handled already, or handled while the caller was not looking)."""
+        if update_id not in self._queued:
+            done = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
+        if update_id not in self._waiting:
+            self._waiting[update_id] = asyncio.get_running_loop().create_future()
+        return self._waiting[update_id]
+
     def handled(self, update_id: int) -> None:
         self._queued.discard(update_id)
+        waiting = self._waiting.pop(update_id, None)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
 
 
 class ChatOrder(BaseUpdateProcessor):

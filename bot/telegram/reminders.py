@@ -40,8 +40,9 @@ CALLBACK_PATTERN = r"^rm:"  # the codec's prefix for reminder buttons (bot/teleg
 class ReminderService:
     """The reminder tables, the clock, and (once the bot is running) the scheduler."""
 
-    def __init__(self, store: Store, keys: str, clock: Callable[[], datetime] = wall_clock):
+    def __init__(self, store: Store, keys: str, clock: Callable[[], datetime] = wall_clock, rate: float = RATE):
         self.store = store
+        self.rate = rate  # reminders this process starts a second (REMINDER_RATE)
         self.reminders = ReminderStore(store, keys)
         self.clock = clock
         self.scheduler: Scheduler | None = None
@@ -62,7 +63,7 @@ class ReminderService:
             language = self.reminders.language_of(chat_id)
             return await send_reminder(bot, live, chat_id, reminder, self.now().date(), language)
 
-        self.scheduler = Scheduler(self.reminders, send, clock=self.now, rate=rate or RATE)
+        self.scheduler = Scheduler(self.reminders, send, clock=self.now, rate=rate or self.rate)
         return self.scheduler
 
 
@@ -171,13 +172,14 @@ async def button(update: Update, context: Context) -> None:
             await _say(message, "button_expired", kb)
 
 
-def install(app: App, keys: str | None, clock: Callable[[], datetime] = wall_clock) -> ReminderService | None:
+def install(app: App, keys: str | None, clock: Callable[[], datetime] = wall_clock,
+            rate: float = RATE) -> ReminderService | None:
     """Reminders need the store and REMINDER_KEY; without either the bot runs without them."""
     store = app.bot_data.store
     if store is None or not keys:
         log.info("reminders are off (they need the store and REMINDER_KEY)")
         return None
-    service = ReminderService(store, keys, clock)
+    service = ReminderService(store, keys, clock, rate)
     app.bot_data.reminders = service
     return service
 

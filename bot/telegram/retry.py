@@ -18,6 +18,8 @@ from typing import TypeVar
 
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -44,6 +46,7 @@ async def with_retry(call: Callable[[], Awaitable[T]], attempts: int = ATTEMPTS,
             if attempt == attempts or wait > MAX_RETRY_AFTER:
                 raise
             log.warning("Telegram asked to wait %.0fs (attempt %d/%d)", wait, attempt, attempts)
+            metrics.SEND_RETRIES.labels(reason="429").inc()
             await sleep(wait)
         except BadRequest:
             raise  # the request itself is wrong: sending it again cannot help
@@ -52,6 +55,7 @@ async def with_retry(call: Callable[[], Awaitable[T]], attempts: int = ATTEMPTS,
             if attempt == attempts or timeouts > TIMEOUT_RETRIES:
                 raise
             log.warning("sending failed (%s), retrying in %.1fs (attempt %d/%d)", exc, delay, attempt, attempts)
+            metrics.SEND_RETRIES.labels(reason="timeout" if isinstance(exc, TimedOut) else "network").inc()
             await sleep(delay)
             delay = min(delay * 2, MAX_DELAY)
     raise AssertionError("unreachable")
