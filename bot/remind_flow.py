@@ -49,7 +49,7 @@ class RemindStage:
             return self.start(prepare(turn.raw[command.end():], turn.language), state)
         if state.remind is not None:
             return self.pending(turn, state)
-        if _ASKING.search(turn.folded):
+        if _ASKING.search(turn.folded) and not turn.raw.lstrip().startswith("/"):  # "/check remind me" is a check
             return self.start(turn.prepared, state)
         return None
 

@@ -156,6 +156,7 @@ def test_sign_up_cancelled_or_left_for_another_question(talk):
     reply = talk.say("how many ceus do i need for my cma")
     assert reply.kind == ReplyKind.ANSWER and talk.state.remind is None
     assert talk.say("does the aama send reminders?").kind != ReplyKind.REMIND  # a question, not a request
+    assert talk.say("/check remind me").kind != ReplyKind.REMIND  # another command's words
 
 
 def test_future_month_and_past_expiry(talk):
