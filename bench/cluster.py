@@ -146,8 +146,11 @@ class Cluster:
                    DATA_DIR=str(self.folder / "data"), STORE_HASH_KEY=HASH_KEY, LOG_LEVEL="INFO",
                    PYTHONUNBUFFERED="1")
         env.update(self.env)
-        if self.database_url:  # a stable name, as compose.yaml gives each: a restarted replica takes its rows back
-            env.update(DATABASE_URL=self.database_url, REPLICA_ID=replica.name)
+        # A stable name, as compose.yaml gives each: a restarted replica takes its rows back, and on SQLite the
+        # name says the store is shared, so each update reads its chat's state from it.
+        env.update(REPLICA_ID=replica.name)
+        if self.database_url:
+            env.update(DATABASE_URL=self.database_url)
         return env
 
     async def start(self, replica: Replica) -> None:

@@ -46,6 +46,18 @@ async def all_answered(api, chats: list[int], timeout: float) -> None:
         await asyncio.sleep(0.2)
 
 
+async def all_done(folder, url: str | None, timeout: float) -> None:
+    """Until the shared inbox holds no update left unfinished."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    store = shared_store(folder, url)
+    try:
+        while store.db.execute("SELECT COUNT(*) FROM inbox WHERE done = 0").fetchone()[0]:
+            assert asyncio.get_running_loop().time() < deadline, "updates were left unfinished in the inbox"
+            await asyncio.sleep(0.2)
+    finally:
+        store.close()
+
+
 async def say(api, chat: int, text: str, answers: int) -> str:
     """Sends one message and waits for the chat's `answers`-th reply, and for the update's 200 (a person reads
     the reply before typing the next step: by then the replica has stored the chat's new state): its text."""
@@ -88,13 +100,17 @@ async def test_sigkill_one_replica_mid_burst_the_other_answers_the_rest(api, tmp
         killed_at = asyncio.get_running_loop().time()
         await api.wait_delivered(ids, timeout=120)  # every update got its 200, from the survivor if not before
         await all_answered(api, chats, timeout=lease * 2 + 30)
+        # Updates the killed replica answered but never marked done (nor recorded: both go in one transaction)
+        # wait in the inbox until their lease runs out; then the survivor answers and records them.
+        await all_done(tmp_path, backend, timeout=lease * 2 + 30)
         await asyncio.sleep(1.0)  # anything answered twice would be sent by now
         survivor = await cluster.metrics(cluster.members[1])
-        store = shared_store(tmp_path, backend)
-        try:
-            pending, replies = store.inbox_pending(), store.reply_kinds()
-        finally:
-            store.close()
+    # Read once the survivor has stopped (SIGTERM: it drains and writes what it queued).
+    store = shared_store(tmp_path, backend)
+    try:
+        pending, replies = store.inbox_pending(), store.reply_kinds()
+    finally:
+        store.close()
     sends = api.calls_to("sendMessage")
     per_chat: dict[int, list[float]] = {}
     for call in sends:
