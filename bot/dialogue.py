@@ -224,16 +224,30 @@ class Dialogue:
         if not checks:
             return None
         if len(checks) == 1:
-            return self._run_check(checks[0], state)
+            outcome = check_flow.step(checks[0], self.kb.rules, self.today())
+            if _only_asks_back(outcome) and self._faq_is_sure(turn):
+                return None  # a story with a number in it, around a question we can answer: the FAQ stage answers
+            return self._check_reply(outcome, state)
         # One verdict per credential named, one after the other.
         said = [self._run_check(check, replace(state, check=None)) for check in checks]
         reply = Reply(ReplyKind.CHECK, "\n\n".join(r.text for r, _ in said), entry="check:" + "+".join(
             c.credential or "?" for c in checks), checks=tuple(s for r, _ in said for s in r.checks))
         return reply, replace(state, check=None, last_check=None)
 
-    def _faq(self, turn: Turn, state: ChatState) -> Said:
+    def _faq_decision(self, turn: Turn) -> Decision:
         parts = [self.matcher.normalize(p) for p in segment.questions(turn.raw)]
-        reply, state = self._from_decision(self.matcher.decide_parts(turn.norm, parts), state, turn.raw)
+        return self.matcher.decide_parts(turn.norm, parts)
+
+    def _faq_is_sure(self, turn: Turn) -> bool:
+        match self._faq_decision(turn):
+            case Answered(_, _, _, alternatives):
+                return not alternatives
+            case Several(_, _, _, offers):
+                return not offers
+        return False
+
+    def _faq(self, turn: Turn, state: ChatState) -> Said:
+        reply, state = self._from_decision(self._faq_decision(turn), state, turn.raw)
         computed = compute(reply.entry, turn.prepared, self.kb.rules) if reply.entry else None
         if computed is not None:  # the question gave a number: the answer starts with the result
             reply = replace(reply, text=render("computed", self.kb, computed=computed) + "\n\n" + reply.text)
@@ -335,6 +349,15 @@ class Conversation:
             return None
         reply, self.state = said
         return reply
+
+
+def _only_asks_back(outcome: Outcome) -> bool:
+    """The check could give no verdict from the message: it would only ask for more of the user's numbers."""
+    if isinstance(outcome, Checked):  # a verdict on a date the user gave says something already
+        verdict = outcome.verdict
+        return verdict.status == calc.Status.NEED_INFO and verdict.dates is None \
+            and verdict.have.get("when") in (None, calc.When())
+    return isinstance(outcome, Asked)
 
 
 def _summaries(outcome: Outcome) -> tuple[CheckSummary, ...]:

@@ -88,3 +88,18 @@ def test_one_part_answered_and_the_other_offered(dialogue, matcher):
     whole = matcher.normalize(f"{first} and my cma? {second}?")  # two credentials: none is carried into a part
     decision = matcher.decide_parts(whole, parts)
     assert isinstance(decision, Several) and len(decision.answers) == 1 and decision.offers
+
+
+@pytest.mark.parametrize("text, entry", [
+    ("got 3 kids and 2 dogs lol. do i need a cpr card to recertify my cma?", "cma-cpr"),
+    ("so i did 12 webinars at work this spring. how long does the aama take to process a recert sent by mail?",
+     "cma-processing"),
+])
+def test_numbers_in_the_story_leave_the_question_to_the_faq(dialogue, text, entry):
+    # The check could only ask for more numbers; the question itself is one we answer.
+    reply = dialogue.reply(text)
+    assert (reply.kind, reply.entry) == ("answer", entry)
+
+
+def test_the_users_own_standing_still_goes_to_the_check(dialogue):
+    assert dialogue.reply("I have 45 points, 20 AAMA-approved. can i recertify?").kind == "check"
