@@ -278,6 +278,9 @@ class Matcher:
         merged = [d for d in decisions if isinstance(d, Merged)]
         if merged:
             return merged[0]
+        pointed = [d for d in decisions if isinstance(d, Declined) and d.pointer]
+        if pointed:  # nothing of ours answered, and one part is plainly about something else: say where to ask
+            return pointed[0]
         if not isinstance(whole_decision, Declined):
             return whole_decision
         return max(unsure, key=lambda d: d.score) if unsure else whole_decision

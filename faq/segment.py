@@ -22,6 +22,12 @@ _ASKS_INSIDE = re.compile(r"\b(wondering|want to know|wanna know|need to know|no
                           r"can you explain|explain|quisiera saber|quiero saber|me gustaria saber|me pregunto|"
                           r"alguien sabe|no se si|no se cuant|no se como|mi pregunta es|me pueden decir|"
                           r"me podrian decir|me pueden ayudar|me explican)\b")
+# A phone message often runs its question on from the story without a stop ("...so confused lol what even counts
+# now"): from such a phrase on, the clause asks.
+_ASKS_MIDWAY = re.compile(r"\b(?:how (?:many|much|long|often|soon|far|early|late|do|does|can|is)|"
+                          r"what (?:even |actually )?(?:counts|do i|does|is|are|happens|if)|"
+                          r"when (?:is|do|does|can|should|will)|(?:is|isnt) (?:that|it|this) (?:true|still)|"
+                          r"do i (?:need|have|still)|can i (?:still|use|count|get))\b")
 # Where a sentence starts another question: "..., and how many tries do i get", "... but when is it due"
 _SECOND_QUESTION = re.compile(rf"(?:,\s*|\s+)(?:and|also|plus|but|so|or|then|and also|y|o|pero|tambien|y tambien)\s+"
                               rf"(?={_QUESTION_WORD}\b)")
@@ -44,8 +50,11 @@ def questions(text: str) -> list[str]:
     for sentence in sentences(text):
         whole_asks = sentence.rstrip().endswith("?")
         for clause in _SECOND_QUESTION.split(fold(sentence)):
+            midway = None if whole_asks or _asks(clause) else _ASKS_MIDWAY.search(clause)
+            if midway:
+                clause = clause[midway.start():]
             words = clause.split()
-            if len(words) >= MIN_PART_WORDS and (whole_asks or _asks(clause)):
+            if len(words) >= MIN_PART_WORDS and (whole_asks or midway or _asks(clause)):
                 if len(words) <= SHORT_QUESTION and _POINTS_BACK.search(clause) and previous:
                     clause = f"{previous} {clause}"
                 parts.append(clause)

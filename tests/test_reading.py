@@ -21,6 +21,8 @@ FRESH = ROOT / "tests" / "data"
     ("i pay every year and i think its $50 but when is it even due",
      ["i pay every year and i think its 50 when is it even due"]),
     ("just wondering if cpr counts for ceus", ["just wondering if cpr counts for ceus"]),
+    ("my old boss always did my paperwork and now im lost lol what even counts for my rma",
+     ["what even counts for my rma"]),
 ])
 def test_the_asking_parts_of_a_message(text, parts):
     assert segment.questions(text) == parts
@@ -103,3 +105,9 @@ def test_numbers_in_the_story_leave_the_question_to_the_faq(dialogue, text, entr
 
 def test_the_users_own_standing_still_goes_to_the_check(dialogue):
     assert dialogue.reply("I have 45 points, 20 AAMA-approved. can i recertify?").kind == "check"
+
+
+@pytest.mark.parametrize("text", ["thinking of switching to the ccma for the money. how much more per hour does a ccma earn",
+                                  "anyone hiring medical assistants near dallas? i have my cma"])
+def test_a_part_plainly_about_something_else_is_declined(dialogue, text):
+    assert dialogue.reply(text).kind == "decline"
