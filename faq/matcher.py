@@ -38,7 +38,8 @@ class Gate:
     margin: float = 7.0
     clear_winner_at: float = 50.0  # a middling top score is still answered when it leads by `clear_margin`
     clear_margin: float = 18.0
-    lead_margin: float = 10.0  # from clear_winner_at, a lead this large answers and offers the runners-up
+    lead_at: float = 50.0  # from here, a lead of `lead_margin` answers and offers the runners-up
+    lead_margin: float = 10.0
     one_word_at: float = 95.0  # a one-word question is answered only when it is one entry's whole phrasing
     decline_below: float = 42.0  # under this nothing fits
 
@@ -659,7 +660,7 @@ def _sure(top: float, ranking: tuple[Scored, ...], norm: Normalized, gate: Gate)
 def _leads(top: float, ranking: tuple[Scored, ...], norm: Normalized, gate: Gate) -> bool:
     """Not sure, but the first option leads clearly enough to answer it and offer the others beside it."""
     lead = top - (ranking[1].score if len(ranking) > 1 else 0.0)
-    return len(norm.tokens) > 1 and top >= gate.clear_winner_at and lead >= gate.lead_margin
+    return len(norm.tokens) > 1 and top >= gate.lead_at and lead >= gate.lead_margin
 
 
 def _credential_factor(entry_creds: tuple[str, ...], asked: frozenset[str]) -> float:

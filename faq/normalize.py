@@ -20,6 +20,7 @@ TYPO_CUTOFF = 84
 TYPO_MIN_LEN = 4
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_POSSESSIVE = re.compile(r"'s\b")
 _CRED_PREFIX = "@"
 
 
@@ -31,8 +32,9 @@ class Normalized:
 
 def fold(text: str) -> str:
     """Lower-case ASCII words separated by single spaces."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    text = text.replace("'", "")
+    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'")).encode("ascii", "ignore").decode("ascii").lower()
+    # A possessive is its noun: "nha's own courses" names NHA ("nhas" would name nothing).
+    text = _POSSESSIVE.sub("", text).replace("'", "")
     return " ".join(_NON_WORD.sub(" ", text).split()[:MAX_TOKENS])
 
 

@@ -47,6 +47,8 @@ def test_typos_are_corrected_to_known_words(matcher, typo, right):
         ("ncma", {"NCMA"}),
         ("cma vs ccma", {"CMA", "NHA"}),
         ("how many ceus", set()),
+        ("are NHA's own courses free", {"NHA"}),  # a possessive names its body
+        ("AMT’s annual fee", {"RMA"}),
     ],
 )
 def test_credentials_are_detected_and_removed_from_content(matcher, text, creds):
