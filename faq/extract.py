@@ -206,6 +206,9 @@ _LAST_CYCLE = re.compile(r"\blast\s+(?:cycle|time|period|renewal)\b[^.?!;,]*?"
                          r"(?=\bbut\b|\band\b|\bthis\s+(?:cycle|time)|\bso\b|"
                          r"\d+\s+(?:(?:points?|pts|ceus?|credits?|ccp)\s+)?this\s+(?:cycle|time)|"
                          r"\bplus\b|[.?!;]|$)|(?:el\s+)?ciclo\s+pasado[^.?!;]*?(?=\by\s+en\b|[.?!;]|$)")
+# "1 hour videos", "a 2-hour webinar": the length of one item, not hours the user has
+_ITEM_AFTER = (r"(?!\s*(?:long\s+)?(?:videos?|webinars?|courses?|class(?:es)?|sessions?|modules?|trainings?|lectures?|"
+               r"series|programs?|shifts?|lessons?|seminars?|workshops?)\b)")
 _LAST_CYCLE_BEFORE = re.compile(r"\d+\s*(?:(?:points?|pts|ceus?|credits?|hours?|ccp)\s*)*\s+"
                                 r"(?:last\s+(?:cycle|time|period))")
 _CARRY = re.compile(r"(?:\bextra\s+\d+|\d+\s+extra|\d+\s*(?:points?|pts|credits?)?\s+(?:carry|roll))[^.?!;,]*"
@@ -510,8 +513,13 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
                          r"that|this|\w+)", masked):
         if free(m.span(1)):
             put("from", float(m.group(1)), m.span(1), add=True)
-    for m in re.finditer(rf"{NUM}\s*(?:contact\s+|clock\s+|ce\s+)?(?:hours?|hrs?|horas)\b", masked):
-        if free(m.span(1)):
+    # "6 hours total" is the whole: a later "6.0 contact hours" restates it rather than adding to it
+    stated = re.search(rf"{NUM}\s*(?:contact\s+|clock\s+|ce\s+)?(?:hours?|hrs?)\s+(?:in\s+)?total\b|"
+                       rf"\btotal\s+(?:of\s+)?{NUM}\s*(?:contact\s+|clock\s+|ce\s+)?(?:hours?|hrs?)\b", masked)
+    if stated and free(stated.span()):
+        put("hours", float(next(g for g in stated.groups() if g)), stated.span())
+    for m in re.finditer(rf"{NUM}\s*(?:contact\s+|clock\s+|ce\s+)?(?:hours?|hrs?|horas)\b{_ITEM_AFTER}", masked):
+        if free(m.span(1)) and not stated:
             put("hours", float(m.group(1)), m.span(1), add=True)
     for m in re.finditer(rf"{NUM}\s*(?:total\s*)?{_U}\b", masked):
         if free(m.span(1)):

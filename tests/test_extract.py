@@ -13,6 +13,9 @@ from faq.extract import extract
         ("I have forty five points, twenty of them aama-approved", {"total": 45, "aama": 20}),
         ("did 7 credits so far", {"total": 7}),
         ("12 hours of ce", {"hours": 12}),
+        ("3 hours from a webinar and 2 hours from a conference", {"hours": 5}),
+        ("a course of 4 hours total, the certificate says 4.0 contact hours", {"hours": 4}),  # one total, restated
+        ("my job has free 1 hour videos for ce", {}),  # the length of one video, not the user's hours
         ("i have 20 aama ceus and 25 non-aama", {"aama": 20, "non_aama": 25}),
         ("45 points: 20 aama, 12 clinical, 10 admin and 15 general",
          {"total": 45, "aama": 20, "clinical": 12, "admin": 10, "general": 15}),
