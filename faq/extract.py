@@ -354,6 +354,9 @@ def _times(text: str, found: Numbers, today: date) -> None:
             continue
         verb = _verb_before(text, d.start)
         between = text[max(0, d.start - 45):d.start]
+        if verb == "past" and re.search(r"(?:cpr|bls|card)\s+(?:has\s+|had\s+)?(?:expired|lapsed)\s+(?:in|on|at)?\s*$",
+                                        between):
+            verb = "other"  # "my bls card expired in august": the card's date, not the credential's
         if verb == "other" or verb is None:
             if verb is None and d.year and re.search(r"\b(cma|ccma|rma|ncma|nha|cmaa)\s+(?:in\s+|since\s+)?$",
                                                       between):

@@ -64,3 +64,8 @@ def test_certification_month(text, month):
 )
 def test_general_questions_hold_no_personal_numbers(text):
     assert not extract(text).any
+
+
+def test_a_cpr_cards_expiry_is_not_the_credentials():
+    assert extract("my bls card expired in june, does my cma still need one", today=date(2026, 11, 25)).expiry is None
+    assert extract("my cma expired in june", today=date(2026, 11, 25)).expiry == date(2026, 6, 30)
