@@ -30,12 +30,12 @@ class Normalized:
     credentials: frozenset[str]
 
 
-def fold(text: str) -> str:
-    """Lower-case ASCII words separated by single spaces."""
+def fold(text: str, limit: int | None = MAX_TOKENS) -> str:
+    """Lower-case ASCII words separated by single spaces (the first `limit` of them)."""
     text = unicodedata.normalize("NFKD", text.replace("\u2019", "'")).encode("ascii", "ignore").decode("ascii").lower()
     # A possessive is its noun: "nha's own courses" names NHA ("nhas" would name nothing).
     text = _POSSESSIVE.sub("", text).replace("'", "")
-    return " ".join(_NON_WORD.sub(" ", text).split()[:MAX_TOKENS])
+    return " ".join(_NON_WORD.sub(" ", text).split()[:limit])
 
 
 class Normalizer:

@@ -34,6 +34,7 @@ _SECOND_QUESTION = re.compile(rf"(?:,\s*|\s+)(?:and|also|plus|but|so|or|then|and
 # "is that still a thing?", "can i count those?": a short question about what the sentence before it said
 _POINTS_BACK = re.compile(r"\b(that|those|these|this|it|them|they|there|eso|esos|esas|esto|cierto|verdad)\b")
 SHORT_QUESTION = 6  # words
+RUN_ON_WORDS = 12
 
 MIN_PART_WORDS = 2
 
@@ -49,10 +50,13 @@ def questions(text: str) -> list[str]:
     previous = ""
     for sentence in sentences(text):
         whole_asks = sentence.rstrip().endswith("?")
-        for clause in _SECOND_QUESTION.split(fold(sentence)):
+        # the whole sentence: a run-on message often asks at its very end, past what one question is read up to
+        for clause in _SECOND_QUESTION.split(fold(sentence, limit=None)):
             midway = None if whole_asks or _asks(clause) else _ASKS_MIDWAY.search(clause)
             if midway:
                 clause = clause[midway.start():]
+            if not whole_asks:  # a question with no "?" runs on into more story: it is read up to a few words
+                clause = " ".join(clause.split()[:RUN_ON_WORDS])
             words = clause.split()
             if len(words) >= MIN_PART_WORDS and (whole_asks or midway or _asks(clause)):
                 if len(words) <= SHORT_QUESTION and _POINTS_BACK.search(clause) and previous:

@@ -14,7 +14,7 @@ FRESH = ROOT / "tests" / "data"
     ("how many ceus do i need for my cma", ["how many ceus do i need for my cma"]),
     ("My boss is great. We moved in June. How many CEUs for my CMA?", ["how many ceus for my cma"]),
     ("what's the fee to retake the exam and how many tries do i get",
-     ["whats the fee to retake the exam", "how many tries do i get"]),
+     ["what the fee to retake the exam", "how many tries do i get"]),
     ("I love my job. My kids are 5 and 7.", []),
     ("my cma needs a cpr card right. is that still a thing?",
      ["my cma needs a cpr card right is that still a thing"]),
@@ -23,6 +23,9 @@ FRESH = ROOT / "tests" / "data"
     ("just wondering if cpr counts for ceus", ["just wondering if cpr counts for ceus"]),
     ("my old boss always did my paperwork and now im lost lol what even counts for my rma",
      ["what even counts for my rma"]),
+    # past the 60 words one question is read up to, and running on into more story without a "?"
+    ("so " + "this is a long story about my week " * 8 + "anyway when is my amt fee due i thought it was january "
+     "but the bank says otherwise and my cat", ["when is my amt fee due i thought it was january but"]),
 ])
 def test_the_asking_parts_of_a_message(text, parts):
     assert segment.questions(text) == parts
