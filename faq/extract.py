@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -321,6 +321,10 @@ def _times(text: str, found: Numbers, today: date) -> None:
         m2 = re.search(r"\b(\d+)\s+more\s+(months?)\b", text)
         if m2:
             found.expires_in = (float(m2.group(1)), "month")
+    if re.search(r"(?:expired?d?|laps(?:ed|e))\s+(?:at\s+|on\s+)?(?:the\s+)?end\s+of\s+last\s+month", text) \
+            and found.expired is None and found.expiry is None:
+        found.expiry = today.replace(day=1) - timedelta(days=1)  # the last day of the month before this one
+        found.expiry_exact, found.expiry_past = True, True
     for word, (amount, unit) in _WORD_AGO.items():
         if re.search(rf"(?:expired?d?|laps(?:ed|e))\s+{word}", text) and found.expired is None:
             found.expired, found.expiry_past = (amount, unit), True

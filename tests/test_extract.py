@@ -69,3 +69,8 @@ def test_general_questions_hold_no_personal_numbers(text):
 def test_a_cpr_cards_expiry_is_not_the_credentials():
     assert extract("my bls card expired in june, does my cma still need one", today=date(2026, 11, 25)).expiry is None
     assert extract("my cma expired in june", today=date(2026, 11, 25)).expiry == date(2026, 6, 30)
+
+
+def test_the_end_of_last_month_is_its_last_day():
+    found = extract("my cma lapsed at the end of last month", today=date(2026, 3, 10))
+    assert (found.expiry, found.expiry_exact, found.expiry_past) == (date(2026, 2, 28), True, True)
