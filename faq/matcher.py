@@ -256,10 +256,10 @@ class Matcher:
     def decide_parts(self, whole: Normalized, parts: list[Normalized]) -> Decision:
         """A message read in its asking parts (faq.segment): each part decided on its own, so a story around
         the question cannot drown it, and two questions get two answers. A part that names no credential
-        takes the one the whole message names. A short message with one asking part is decided whole."""
+        takes those the whole message names. A short message with one asking part is decided whole."""
         if not parts or (len(parts) == 1 and len(whole.tokens) <= LONG_MESSAGE):
             return self.decision(whole)
-        if len(whole.credentials) == 1:
+        if whole.credentials:
             parts = [p if p.credentials else replace(p, credentials=whole.credentials) for p in parts]
         decisions = [self.decision(p) for p in parts]
         answered: list[Answered] = []

@@ -114,3 +114,11 @@ def test_the_users_own_standing_still_goes_to_the_check(dialogue):
                                   "anyone hiring medical assistants near dallas? i have my cma"])
 def test_a_part_plainly_about_something_else_is_declined(dialogue, text):
     assert dialogue.reply(text).kind == "decline"
+
+
+def test_a_part_takes_every_credential_the_message_names(matcher):
+    # "it" is the CMA exam: an NCCT entry, of a credential not named at all, must not lead
+    text = "my cma exam went badly, and the ccma looks easier. how many more times can i take it?"
+    whole = matcher.normalize(text)
+    decision = matcher.decide_parts(whole, [matcher.normalize(p) for p in segment.questions(text)])
+    assert decision.ranking[0].entry.id == "cma-exam-attempts"
