@@ -259,9 +259,7 @@ class Matcher:
         takes those the whole message names. A short message with one asking part is decided whole."""
         if not parts or (len(parts) == 1 and len(whole.tokens) <= LONG_MESSAGE):
             return self.decision(whole)
-        if whole.credentials:
-            parts = [p if p.credentials else replace(p, credentials=whole.credentials) for p in parts]
-        decisions = [self.decision(p) for p in parts]
+        decisions = [self.decide_part(p, whole.credentials) for p in parts]
         answered: list[Answered] = []
         for d in decisions:
             if isinstance(d, Answered) and all(a.entry.id != d.entry.id for a in answered):
@@ -285,6 +283,14 @@ class Matcher:
         if not isinstance(whole_decision, Declined):
             return whole_decision
         return max(unsure, key=lambda d: d.score) if unsure else whole_decision
+
+    def decide_part(self, part: Normalized, named: frozenset[str]) -> Decision:
+        """A part decided with the credentials the message names when it names none itself. Borrowed
+        credentials only rank: a part that did not name two credentials is not comparing them (no merge)."""
+        if part.credentials or not named:
+            return self.decision(part)
+        borrowed = self.decision(replace(part, credentials=named))
+        return self.decision(part) if isinstance(borrowed, Merged) else borrowed
 
     def _merge(self, top: Scored, ranking: tuple[Scored, ...],
                norm: Normalized) -> tuple[str, tuple[Entry, ...]] | None:

@@ -117,8 +117,11 @@ def test_a_part_plainly_about_something_else_is_declined(dialogue, text):
 
 
 def test_a_part_takes_every_credential_the_message_names(matcher):
-    # "it" is the CMA exam: an NCCT entry, of a credential not named at all, must not lead
-    text = "my cma exam went badly, and the ccma looks easier. how many more times can i take it?"
+    # "it" is the CMA exam: an NCCT entry, of a credential the message does not name, must not lead
+    text = ("so the cma exam went badly for me and honestly my confidence is shot, my aunt keeps telling me to go "
+            "for the ccma since her coworker passed it easily. how many more times can i even take it?")
     whole = matcher.normalize(text)
-    decision = matcher.decide_parts(whole, [matcher.normalize(p) for p in segment.questions(text)])
+    (part,) = segment.questions(text)
+    assert matcher.decide(matcher.normalize(part)).ranking[0].entry.id == "ncct-retest"  # read alone
+    decision = matcher.decide_part(matcher.normalize(part), whole.credentials)
     assert decision.ranking[0].entry.id == "cma-exam-attempts"
