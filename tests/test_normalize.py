@@ -21,6 +21,9 @@ def test_fold_caps_a_pasted_essay():
         ("renewal", {"renew"}),
         ("contact hours", {"ce"}),
         ("aama approved credits", {"aamaapproved", "ce"}),
+        ("credits that aren't AAMA-approved", {"nonaama", "ce"}),  # the negation turns it around
+        ("how much of my points", {"many", "ce"}),  # an amount, not a price
+        ("documentation", {"proof"}),
         ("how often", {"often"}),
     ],
 )
