@@ -80,7 +80,8 @@ class Normalizer:
         return word
 
     def __call__(self, text: str) -> Normalized:
-        words = [self._correct(w) for w in fold(text).split()]
+        # "$$ for the exam?": a dollar sign asks a price (fold would drop it); the amount itself is no content
+        words = [self._correct(w) for w in fold(text.replace("$", " dollars ")).split()]
         joined = self._phrase_re.sub(lambda m: self._phrases[m.group(1)], " ".join(words))
         tokens: list[str] = []
         credentials: set[str] = set()

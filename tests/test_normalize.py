@@ -24,6 +24,7 @@ def test_fold_caps_a_pasted_essay():
         ("credits that aren't AAMA-approved", {"nonaama", "ce"}),  # the negation turns it around
         ("how much of my points", {"many", "ce"}),  # an amount, not a price
         ("documentation", {"proof"}),
+        ("exam $$?", {"exam", "cost"}),  # a dollar sign asks a price
         ("how often", {"often"}),
     ],
 )
