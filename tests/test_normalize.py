@@ -25,6 +25,7 @@ def test_fold_caps_a_pasted_essay():
         ("how much of my points", {"many", "ce"}),  # an amount, not a price
         ("documentation", {"proof"}),
         ("exam $$?", {"exam", "cost"}),  # a dollar sign asks a price
+        ("who gives the exam", {"administer", "exam"}),
         ("how often", {"often"}),
     ],
 )
@@ -73,3 +74,7 @@ def test_numbers_are_not_content(matcher):
 def test_an_unknown_word_is_not_forced_onto_a_known_one(matcher):
     assert "passport" in matcher.normalize("renew my passport").tokens
     assert "lease" in matcher.normalize("when does my lease expire").tokens  # not "please", a stop word
+
+
+def test_a_job_giving_trainings_administers_no_exam(matcher):
+    assert "administer" not in matcher.normalize("the trainings my job gives").tokens
