@@ -31,6 +31,7 @@ from faq import calculator as calc
 from faq import segment
 from faq.checks import CHECKS
 from faq.compute import compute
+from faq.extract import extract, prepare
 from faq.kb import Entry, KnowledgeBase
 from faq.kb import load as load_kb
 from faq.language import LANGUAGES, Language
@@ -48,6 +49,10 @@ _GREETING = re.compile(r"^(hi+|hello|hey+|hiya|yo|good (morning|afternoon|evenin
                        r"buen(os)? dias|buenas (tardes|noches)|que tal)( there)?( bot)?$")
 _THANKS = re.compile(r"^(thanks?( you)?( so much| a lot)?|thx|ty|thank u|great thanks|ok thanks|cheers|"
                      r"(muchas |mil )?gracias)$")
+# A question about where the user stands is the check's, whatever else the message asks.
+_STANDING = re.compile(r"\b(?:am\s+i|are\s+we|is\s+(?:that|this|it))\s+(?:\w+\s+)?(?:ok|okay|good|set|done|covered|"
+                       r"short|eligible|fine|enough)\b|\benough\b|\bmy\s+(?:\w+\s+)?(?:cma|ccma|rma|ncma|cert\w*|"
+                       r"credential)\s+(?:is\s+|has\s+)?(?:expired|expires|expiring|lapsed)\b")
 _CHECK_COMMAND = re.compile(r"^\s*/check(?:@\w+)?(?:\s+|$)", re.I)
 _LANGUAGE_COMMAND = re.compile(r"^\s*/(?:idioma|language|lang)(?:@\w+)?(?:\s+(\S+))?\s*$", re.I)
 _LANGUAGE_NAMES = {"es": "es", "espanol": "es", "spanish": "es", "en": "en", "ingles": "en", "english": "en",
@@ -225,7 +230,7 @@ class Dialogue:
             return None
         if len(checks) == 1:
             outcome = check_flow.step(checks[0], self.kb.rules, self.today())
-            if _only_asks_back(outcome) and self._faq_is_sure(turn):
+            if _only_asks_back(outcome) and self._asks_the_faq(turn):
                 return None  # a story with a number in it, around a question we can answer: the FAQ stage answers
             return self._check_reply(outcome, state)
         # One verdict per credential named, one after the other.
@@ -238,7 +243,16 @@ class Dialogue:
         parts = [self.matcher.normalize(p) for p in segment.questions(turn.raw)]
         return self.matcher.decide_parts(turn.norm, parts)
 
-    def _faq_is_sure(self, turn: Turn) -> bool:
+    def _asks_the_faq(self, turn: Turn) -> bool:
+        """The message asks something other than where the user stands, and the FAQ answers it with
+        confidence: the numbers in it are story ("my clinic gives 20 of these lunch talks… can I count those?")."""
+        parts = segment.questions(turn.raw)
+        if not parts:
+            return False  # numbers alone ("60 ceus, 20 admin, expires in spring") are for the check
+        if turn.numbers.asks_have or turn.numbers.asks_late or any(
+                _STANDING.search(p) or extract(prepare(p, turn.language), is_prepared=True, today=turn.today).values
+                for p in parts):
+            return False  # "am i ok?", "i have 30 points, is that enough?": the check's own question
         match self._faq_decision(turn):
             case Answered(_, _, _, alternatives):
                 return not alternatives
