@@ -51,7 +51,7 @@ def test_a_broken_entry_names_the_file_and_the_entry(kb_copy, change, message):
 
 def test_a_phrasing_owned_by_two_entries_is_refused(kb_copy):
     edit_entries(kb_copy, "nha.yaml",
-                 lambda es: first(es, "nha-fee")["phrasings"].append("how many hours of ce"))  # nha-ce's own question
+                 lambda es: first(es, "nha-fee")["phrasings"].append("How many CEUs do I need to recert my CCMA?"))
     with pytest.raises(KnowledgeBaseError, match="also belongs to entry 'nha-ce'"):
         Matcher(load(kb_copy))
 
