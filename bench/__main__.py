@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from bench import e2e, growth, matching, reminders
+from bench import store as store_bench
 from bot.dialogue import Dialogue
 from bot.evaluate import load_cases
 
@@ -51,6 +52,8 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["reminders"]:  # `python -m bench reminders`: the reminder delivery benchmark alone
         return reminders.main(argv[1:])
+    if argv[:1] == ["store"]:  # `python -m bench store`: the store's cost per exchange, SQLite and PostgreSQL
+        return store_bench.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("parts", nargs="*", metavar="PART",
                         help=f"only these parts ({', '.join(PARTS)}); default: all")

@@ -15,6 +15,7 @@ from bot.contracts import CheckState, CheckSummary
 from faq import calculator as calc
 from faq.checks import CHECKS, CheckSpec
 from faq.extract import NUM, Numbers, extract, prepare
+from faq.normalize import fold
 from faq.turn import Turn
 
 CANCEL = re.compile(r"^\s*/?(cancel|stop|quit|exit|nevermind|never mind|abort|cancelar|parar|salir|olvidalo)\b", re.I)
@@ -122,8 +123,39 @@ _NOT_A_CHECK = re.compile(r"\bgraduated\b.*\b(?:never\s+(?:took|tested|taken)|si
                           r"\bfinishing\s+my\s+(?:ma\s+)?program\b|\b(?:retest|retake|(?:taking|take|sit\s+for)\s+the\s+(?:\w+\s+)?exam|"
                           r"by\s+exam)\b")
 _CLAUSE = re.compile(r"\s*(?:[.;!?]+|,|\band\b|\bbut\b|\bplus\b|\+)\s*")
+# What asks the calculator for a verdict on the user's own numbers, in a part of the message that asks (folded).
+_VERDICT = re.compile(
+    r"\b(?:can|could|will|would|cn)\s+i\s+(?:still\s+|even\s+|now\s+)?(?:re-?cert\w*|renew\w*|reactivat\w*|"
+    r"make\s+it|submit|send|apply|qualify|pay|keep|use)|\bam\s+i\s+(?:\w+\s+)?(?:eligible|ready|good|ok|okay|set|covered|done|on\s+track|"
+    r"late|expired|current|short|close)|\b(?:do|will)\s+i\s+have\s+enough|\b(?:is|are)\s+(?:that|this|it|those|these|"
+    r"they)\s+enough|\benough\b|\bhow\s+many\s+(?:more|left)|\bhow\s+(?:many|much)\b.*\b(?:i|me)\s+(?:still\s+)?"
+    r"(?:need|short|missing|left)|\bwhat\s+(?:else\s+)?(?:do\s+i|am\s+i)\s+(?:still\s+)?(?:need|missing|lacking)|"
+    r"\b(?:i'?m|im|i\s+am)\s+(?:ok|okay|good|fine|set)|\bon\s+time\b|\bwhat\s+now\b|\bget\s+it\s+back|\bgrace\b|"
+    r"\bbe\s+(?:renewed|recertified|ok|okay|fine)|\b(?:have|need)\s+to\s+(?:re-?test|retake|test\s+again)|"
+    r"\bwhere\s+(?:am\s+i|do\s+i\s+stand)|\bhow\s+(?:close|far)|\bto+\s+late|\bin\s+time\b|"
+    r"\bwhat\s+(?:do|should|can|would|will)\s+i\s+(?:\w+\s+){0,3}do\b|\bmy\s+options|\bdeadline|"
+    r"\bwhen\s+(?:do|should|must|is|does|will)\s+(?:i|my|it)\b|\bby\s+when|\bdue\b|\bstill\s+(?:open|possible|"
+    r"an?\s+option|valid|good|active)|\bstuck\b|\blose\b|"
+    r"\bdo\s+i\s+(?:still\s+)?(?:need|have)\s+(?:to\s+)?(?:\d|get|earn|do|re|take|pass|pay)|"
+    # Spanish, folded
+    r"\bpuedo\s+(?:todavia\s+|aun\s+|ya\s+)?(?:recertific|renovar|reactivar|aplicar)|\b(?:estoy|estare|llego)\s+"
+    r"(?:a\s+tiempo|list[oa]|bien)|\bme\s+alcanza|\bsuficientes?\b|\bme\s+falta|\b(?:es|sera|ya\s+es)\s+(?:muy\s+)?"
+    r"tarde|\bcalifico|\bque\s+(?:hago|(?:puedo|debo|tengo\s+que)\s+hacer)|\bcuando\s+(?:tengo|debo|se\s+me\s+vence|"
+    r"me\s+toca|vence)|\bpierdo\b")
 AMOUNT_KEYS = frozenset({"total", "aama", "non_aama", "admin", "clinical", "general", "hours", "college", "cpr",
                          "from"})
+
+
+def asks_for_verdict(part: str) -> bool:
+    """Whether an asking part of a message asks about the user's own standing (not how a rule goes)."""
+    return bool(_VERDICT.search(fold(part)))
+
+
+def tells_enough(numbers: Numbers) -> bool:
+    """Whether a message gives enough of the user's standing that a verdict is what they came for, whatever
+    else they ask: two amounts or more, an amount and its expiry, or two statements that disagree."""
+    told = len(AMOUNT_KEYS & numbers.values.keys()) + numbers.time_known
+    return told >= 2 or numbers.conflict or numbers.amount_conflict
 
 
 def from_turn(turn: Turn, credentials: frozenset[str], today: date,

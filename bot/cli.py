@@ -87,7 +87,6 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"recertbot: {problem}.", file=sys.stderr)
         return 2
     from bot.live import LiveDialogue
-    from bot.store import DB_NAME
 
     log_setup.configure(settings.log_level, token, log_bodies=settings.log_update_bodies)
     log = logging.getLogger("recertbot")
@@ -100,7 +99,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     env_file = settings.env_file_used
     log.info("recertbot starting: %s; %d entries from %s; settings from %s; data folder %s; store %s",
              mode, len(dialogue.kb.entries), settings.kb_dir, env_file or "the environment only", settings.data_dir,
-             settings.data_dir / DB_NAME)
+             store.describe())
     try:
         if settings.webhook_url and settings.webhook_secret is not None:
             import asyncio
@@ -202,7 +201,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 def _open_existing_store(settings: Settings) -> Store | None:
     from bot.store import DB_NAME
 
-    if not (settings.data_dir / DB_NAME).exists():
+    if settings.database_url is None and not (settings.data_dir / DB_NAME).exists():
         return None
     return settings.open_store()
 

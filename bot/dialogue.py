@@ -31,7 +31,6 @@ from faq import calculator as calc
 from faq import segment
 from faq.checks import CHECKS
 from faq.compute import compute
-from faq.extract import extract, prepare
 from faq.kb import Entry, KnowledgeBase
 from faq.kb import load as load_kb
 from faq.language import LANGUAGES, Language
@@ -49,10 +48,6 @@ _GREETING = re.compile(r"^(hi+|hello|hey+|hiya|yo|good (morning|afternoon|evenin
                        r"buen(os)? dias|buenas (tardes|noches)|que tal)( there)?( bot)?$")
 _THANKS = re.compile(r"^(thanks?( you)?( so much| a lot)?|thx|ty|thank u|great thanks|ok thanks|cheers|"
                      r"(muchas |mil )?gracias)$")
-# A question about where the user stands is the check's, whatever else the message asks.
-_STANDING = re.compile(r"\b(?:am\s+i|are\s+we|is\s+(?:that|this|it))\s+(?:\w+\s+)?(?:ok|okay|good|set|done|covered|"
-                       r"short|eligible|fine|enough)\b|\benough\b|\bmy\s+(?:\w+\s+)?(?:cma|ccma|rma|ncma|cert\w*|"
-                       r"credential)\s+(?:is\s+|has\s+)?(?:expired|expires|expiring|lapsed)\b")
 _CHECK_COMMAND = re.compile(r"^\s*/check(?:@\w+)?(?:\s+|$)", re.I)
 _LANGUAGE_COMMAND = re.compile(r"^\s*/(?:idioma|language|lang)(?:@\w+)?(?:\s+(\S+))?\s*$", re.I)
 _LANGUAGE_NAMES = {"es": "es", "espanol": "es", "spanish": "es", "en": "en", "ingles": "en", "english": "en",
@@ -226,39 +221,32 @@ class Dialogue:
                 checks = (again,) if again else ()
         except calc.InputError as exc:
             return self._check_reply(Invalid(Problem.of(exc)), state)
-        if not checks:
+        if not checks or self._asks_in_general(turn, checks):
             return None
         if len(checks) == 1:
-            outcome = check_flow.step(checks[0], self.kb.rules, self.today())
-            if _only_asks_back(outcome) and self._asks_the_faq(turn):
-                return None  # a story with a number in it, around a question we can answer: the FAQ stage answers
-            return self._check_reply(outcome, state)
+            return self._run_check(checks[0], state)
         # One verdict per credential named, one after the other.
         said = [self._run_check(check, replace(state, check=None)) for check in checks]
         reply = Reply(ReplyKind.CHECK, "\n\n".join(r.text for r, _ in said), entry="check:" + "+".join(
             c.credential or "?" for c in checks), checks=tuple(s for r, _ in said for s in r.checks))
         return reply, replace(state, check=None, last_check=None)
 
+    def _asks_in_general(self, turn: Turn, checks: tuple[CheckState, ...]) -> bool:
+        """A story with the user's own numbers whose question is a general one ("do those webinars count?", "how
+        long does processing take?"): the FAQ answers that; the calculator answers "can I recertify?", "how many
+        more?", "am I too late?", and any message that gives a whole standing (amounts and their expiry, or the
+        categories). The asking parts decide: the FAQ takes them when it is sure of them, or when the calculator
+        could only ask for more numbers."""
+        asking = segment.questions(turn.raw)
+        if not asking or check_flow.tells_enough(turn.numbers) or any(map(check_flow.asks_for_verdict, asking)):
+            return False
+        if isinstance(self._faq_decision(turn), Answered | Several):
+            return True
+        return all(isinstance(check_flow.step(c, self.kb.rules, self.today()), Asked) for c in checks)
+
     def _faq_decision(self, turn: Turn) -> Decision:
         parts = [self.matcher.normalize(p) for p in segment.questions(turn.raw)]
         return self.matcher.decide_parts(turn.norm, parts)
-
-    def _asks_the_faq(self, turn: Turn) -> bool:
-        """The message asks something other than where the user stands, and the FAQ answers it with
-        confidence: the numbers in it are story ("my clinic gives 20 of these lunch talks… can I count those?")."""
-        parts = segment.questions(turn.raw)
-        if not parts:
-            return False  # numbers alone ("60 ceus, 20 admin, expires in spring") are for the check
-        if turn.numbers.asks_have or turn.numbers.asks_late or any(
-                _STANDING.search(p) or extract(prepare(p, turn.language), is_prepared=True, today=turn.today).values
-                for p in parts):
-            return False  # "am i ok?", "i have 30 points, is that enough?": the check's own question
-        match self._faq_decision(turn):
-            case Answered(_, _, _, alternatives):
-                return not alternatives
-            case Several(_, _, _, offers):
-                return not offers
-        return False
 
     def _faq(self, turn: Turn, state: ChatState) -> Said:
         reply, state = self._from_decision(self._faq_decision(turn), state, turn.raw)
@@ -363,15 +351,6 @@ class Conversation:
             return None
         reply, self.state = said
         return reply
-
-
-def _only_asks_back(outcome: Outcome) -> bool:
-    """The check could give no verdict from the message: it would only ask for more of the user's numbers."""
-    if isinstance(outcome, Checked):  # a verdict on a date the user gave says something already
-        verdict = outcome.verdict
-        return verdict.status == calc.Status.NEED_INFO and verdict.dates is None \
-            and verdict.have.get("when") in (None, calc.When())
-    return isinstance(outcome, Asked)
 
 
 def _summaries(outcome: Outcome) -> tuple[CheckSummary, ...]:

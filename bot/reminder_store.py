@@ -42,13 +42,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCHEMA = """
-    CREATE TABLE reminder_chats (chat TEXT PRIMARY KEY, secret BLOB NOT NULL, credential TEXT NOT NULL,
-                                 given TEXT NOT NULL, at REAL NOT NULL);
-    CREATE TABLE reminders (id INTEGER PRIMARY KEY, chat TEXT NOT NULL, kind TEXT NOT NULL, due REAL NOT NULL,
-                            useful_until REAL NOT NULL, payload TEXT NOT NULL,
+    CREATE TABLE reminder_chats (chat TEXT PRIMARY KEY, secret {blob} NOT NULL, credential TEXT NOT NULL,
+                                 given TEXT NOT NULL, at {real} NOT NULL);
+    CREATE TABLE reminders (id {id}, chat TEXT NOT NULL, kind TEXT NOT NULL, due {real} NOT NULL,
+                            useful_until {real} NOT NULL, payload TEXT NOT NULL,
                             state TEXT NOT NULL DEFAULT 'pending'
                                   CHECK (state IN ('pending', 'claimed', 'sending', 'sent', 'unknown', 'skipped')),
-                            lease_until REAL, at REAL NOT NULL, UNIQUE (chat, kind, due));
+                            lease_until {real}, at {real} NOT NULL, UNIQUE (chat, kind, due));
     CREATE INDEX reminders_state_due ON reminders(state, due);
     CREATE INDEX reminders_chat ON reminders(chat);
 """
@@ -126,8 +126,11 @@ class ReminderStore:
         secret = self.cipher.encrypt(str(chat_id).encode())
         with self.store.transaction() as db:
             db.execute("DELETE FROM reminders WHERE chat = ?", (chat,))
-            db.execute("INSERT OR REPLACE INTO reminder_chats (chat, secret, credential, given, at, language) "
-                       "VALUES (?, ?, ?, ?, ?, ?)", (chat, secret, credential, given.isoformat(), _ts(now), language))
+            db.execute("INSERT INTO reminder_chats (chat, secret, credential, given, at, language) "
+                       "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat) DO UPDATE SET secret = excluded.secret, "
+                       "credential = excluded.credential, given = excluded.given, at = excluded.at, "
+                       "language = excluded.language",
+                       (chat, secret, credential, given.isoformat(), _ts(now), language))
             rows = [(chat, str(r.kind), _ts(r.due), _ts(r.useful_until), to_payload(r), _ts(now)) for r in reminders]
             db.executemany("INSERT INTO reminders (chat, kind, due, useful_until, payload, at) VALUES (?, ?, ?, ?, ?, ?)",
                            rows)
@@ -164,7 +167,11 @@ class ReminderStore:
 
     def claim(self, now: datetime, limit: int, lease: float = LEASE_SECONDS) -> list[Claimed]:
         """Up to `limit` due reminders, claimed under a lease. Recovers what a killed process left behind, and
-        sets aside reminders that fell due so long ago (the bot was down) that they no longer help."""
+        sets aside reminders that fell due so long ago (the bot was down) that they no longer help.
+
+        Several replicas claim at once without waiting on each other: on PostgreSQL the rows are selected
+        `FOR UPDATE SKIP LOCKED`, so rows another replica is claiming right now are passed over, and a row it
+        claimed is no longer pending; SQLite has one writer at a time anyway."""
         t = _ts(now)
         with self.store.transaction() as db:
             db.execute("UPDATE reminders SET state = 'pending', lease_until = NULL "
@@ -178,7 +185,8 @@ class ReminderStore:
                 db.execute("DELETE FROM reminders WHERE chat NOT IN (SELECT chat FROM reminder_chats)")
             rows = db.execute("SELECT r.id, r.chat, c.secret, r.kind, r.due, r.useful_until, r.payload "
                               "FROM reminders r JOIN reminder_chats c ON c.chat = r.chat "
-                              "WHERE r.state = 'pending' AND r.due <= ? ORDER BY r.due, r.id LIMIT ?", (t, limit)).fetchall()
+                              f"WHERE r.state = 'pending' AND r.due <= ? ORDER BY r.due, r.id LIMIT ?{self.store.db.skip_locked}",
+                              (t, limit)).fetchall()
             db.executemany("UPDATE reminders SET state = 'claimed', lease_until = ? WHERE id = ?",
                            [(t + lease, row[0]) for row in rows])
         if lost:
@@ -239,15 +247,14 @@ class ReminderStore:
 
 def chat_tables(store: Store) -> list[str]:
     """Every table with a `chat` column: where a person's rows are."""
-    tables = [name for (name,) in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    return [t for t in tables if any(col[1] == "chat" for col in store.db.execute(f"PRAGMA table_info({t})"))]
+    return store.db.tables_with_column("chat")
 
 
 def forget(store: Store, chat_id: int | str) -> dict[str, int]:
     """Deletes every row about this chat, in every table that names a chat (whatever tables a later migration
-    adds), overwriting the freed pages; how many rows went from each table."""
+    adds), overwriting the freed pages on SQLite; how many rows went from each table."""
     chat = store.chat_hash(chat_id)
-    store.db.execute("PRAGMA secure_delete = ON")
+    store.db.secure_delete()
     removed: dict[str, int] = {}
     tables = chat_tables(store)
     with store.transaction() as db:

@@ -25,7 +25,8 @@ DOMAIN = "messages"
 
 
 def _num(value: object) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    # 45.0 -> "45", 59.5 -> "59.5", and an absurd 1000000.0 as digits, not "1e+06"
+    return f"{value:.12g}" if isinstance(value, float) else str(value)
 
 
 @cache

@@ -36,7 +36,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_update_bodies: bool = False  # at DEBUG, let python-telegram-bot log each update's and answer's content
     admin_chat_ids: str = ""  # comma-separated Telegram chat ids allowed /stats and /misses
-    store_hash_key: SecretStr | None = None  # key for hashing chat ids; generated into DATA_DIR when unset
+    # the store: unset or sqlite:///path → SQLite (default: a file in DATA_DIR); postgresql://... → PostgreSQL
+    database_url: SecretStr | None = None
+    replica_id: str | None = None  # this replica's stable name for its inbox rows (default: one per process)
+    inbox_lease_seconds: float = Field(default=60.0, ge=1)  # until a dead replica's unfinished updates go to others
+    store_hash_key: SecretStr | None = None  # key for hashing chat ids; unset: a key file in DATA_DIR (SQLite)
+    # or one kept in the database (PostgreSQL)
     retention_days: int = Field(default=180, ge=1, le=3650)
     kb_reload_seconds: float = Field(default=2.0, gt=0)
     rate_limit: bool = True  # python-telegram-bot's AIORateLimiter: stay within Telegram's flood limits
@@ -50,10 +55,18 @@ class Settings(BaseSettings):
         return frozenset(int(x) for x in re.findall(r"-?\d+", self.admin_chat_ids))
 
     def open_store(self):
-        from bot.store import Store
+        from bot.store import open_store
 
         key = self.store_hash_key.get_secret_value() if self.store_hash_key else None
-        return Store.open(self.data_dir, key, self.retention_days)
+        url = self.database_url.get_secret_value() if self.database_url else None
+        return open_store(url, self.data_dir, key, self.retention_days, self.replica_id, self.inbox_lease_seconds)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not v.get_secret_value().startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("DATABASE_URL must start with sqlite:/// or postgresql://")
+        return v
 
     @field_validator("data_dir", "kb_dir")
     @classmethod
@@ -84,7 +97,7 @@ class Settings(BaseSettings):
         return None
 
     @field_validator("telegram_bot_token", "webhook_secret", "webhook_url", "store_hash_key", "reminder_key",
-                     mode="before")
+                     "database_url", "replica_id", mode="before")
     @classmethod
     def _blank_is_none(cls, v):
         return None if isinstance(v, str) and not v.strip() else v

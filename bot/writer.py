@@ -1,6 +1,6 @@
 """Answer first, record after: every store write of the running bot, done by one thread, in order.
 
-The event loop hands a write to a bounded queue and goes on answering; it never waits on SQLite, except where
+The event loop hands a write to a bounded queue and goes on answering; it never waits on the database, except where
 it chooses to (the inbox, and the end of an update) and then only for a bounded time. When the store fails (a
 lock held by another process, a full disk), the real cause is logged, once a minute at most, and the writes
 are dropped while users keep getting answers. When the queue is full (the store is far behind), new writes are
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -43,6 +42,8 @@ class StoreWriter:
 
     def __init__(self, store: Store, *, queue_size: int = QUEUE_SIZE, clock: Callable[[], float] = time.monotonic):
         self.store = store.sibling(timeout=BUSY_TIMEOUT)
+        # what a failing write raises: the database's own errors (SQLite's or psycopg's), or the disk's
+        self._failures: tuple[type[BaseException], ...] = (*self.store.errors, OSError)
         self.clock = clock
         self._queue: queue.Queue[Any] = queue.Queue(queue_size)
         self._degraded_until = 0.0
@@ -127,7 +128,7 @@ class StoreWriter:
                 continue
             try:
                 future.set_result(call(self.store))
-            except (sqlite3.Error, OSError) as exc:
+            except self._failures as exc:
                 self.failures += 1
                 self._degraded_until = self.clock() + DEGRADED_FOR
                 self._problem("failed", f"the store failed to {what}: {exc} ({type(exc).__name__}); "

@@ -128,7 +128,8 @@ def prepare(text: str, language: str = "en") -> str:
     text = re.sub(r"\b(cma|ccma)\s*\(\s*(aama|nha)\s*\)", r"\1", text)  # "cma (aama)" names the credential only
     text = re.sub(r"\b(a|an|one)\s+(?=(?:college\s+)?credit\b)", "1 ", text)
     text = re.sub(r"\b(every|each|no)\s+one\b", r"\1one", text)  # "every one of them": not a number
-    text = alpha2digit(text, language, threshold=0)
+    # "not aama ones": a pronoun, which text2num would read as 1
+    text = alpha2digit(re.sub(r"\bones\b", "\0nes", text), language, threshold=0).replace("\0nes", "ones")
     text = re.sub(r"(?<=\d)\s*,\s*(?=\d{3}\b)", "", text)  # "10,000" -> "10000"
     return re.sub(r"\s+", " ", text)
 
@@ -206,9 +207,11 @@ _LAST_CYCLE = re.compile(r"\blast\s+(?:cycle|time|period|renewal)\b[^.?!;,]*?"
                          r"(?=\bbut\b|\band\b|\bthis\s+(?:cycle|time)|\bso\b|"
                          r"\d+\s+(?:(?:points?|pts|ceus?|credits?|ccp)\s+)?this\s+(?:cycle|time)|"
                          r"\bplus\b|[.?!;]|$)|(?:el\s+)?ciclo\s+pasado[^.?!;]*?(?=\by\s+en\b|[.?!;]|$)")
-# "1 hour videos", "a 2-hour webinar": the length of one item, not hours the user has
-_ITEM_AFTER = (r"(?!\s*(?:long\s+)?(?:videos?|webinars?|courses?|class(?:es)?|sessions?|modules?|trainings?|lectures?|"
-               r"series|programs?|shifts?|lessons?|seminars?|workshops?)\b)")
+# "1 hour videos", "2 hour webinars": the length of each of several items, not hours the user has ("a 6 hour
+# course" is the user's 6 hours)
+_EACH_ITEM_AFTER = (r"(?!\s*(?:long\s+)?(?:videos|webinars|courses|classes|sessions|modules|trainings|lectures|"
+                    r"programs|lessons|seminars|workshops)\b)")
+_POINTS_BACK = re.compile(r"\b(?:that|this|the\s+same|those|these|ese|esa|esas|esos|el\s+mismo|la\s+misma)\s+$")
 _LAST_CYCLE_BEFORE = re.compile(r"\d+\s*(?:(?:points?|pts|ceus?|credits?|hours?|ccp)\s*)*\s+"
                                 r"(?:last\s+(?:cycle|time|period))")
 _CARRY = re.compile(r"(?:\bextra\s+\d+|\d+\s+extra|\d+\s*(?:points?|pts|credits?)?\s+(?:carry|roll))[^.?!;,]*"
@@ -525,8 +528,10 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
                        rf"\btotal\s+(?:of\s+)?{NUM}\s*(?:contact\s+|clock\s+|ce\s+)?(?:hours?|hrs?)\b", masked)
     if stated and free(stated.span()):
         put("hours", float(next(g for g in stated.groups() if g)), stated.span())
-    for m in re.finditer(rf"{NUM}\s*(?:contact\s+|clock\s+|ce\s+)?(?:hours?|hrs?|horas)\b{_ITEM_AFTER}", masked):
-        if free(m.span(1)) and not stated:
+    for m in re.finditer(rf"{NUM}\s*(?:contact\s+|clock\s+|ce\s+)?(?:hours?|hrs?|horas)\b{_EACH_ITEM_AFTER}", masked):
+        # "a 6 hour course ... that 6 hour course": the same hours named again, not 6 more
+        again = values.get("hours") == float(m.group(1)) and _POINTS_BACK.search(masked[:m.start()])
+        if free(m.span(1)) and not again and not stated:
             put("hours", float(m.group(1)), m.span(1), add=True)
     for m in re.finditer(rf"{NUM}\s*(?:total\s*)?{_U}\b", masked):
         if free(m.span(1)):

@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from bot.devdb import NoPostgres, start_postgres
 from bot.dialogue import Dialogue
+from bot.store import DB_NAME
 from bot.telegram.fake_api import FakeBotApi
 from faq.kb import DATA_DIR, load
 from faq.matcher import Matcher
@@ -46,6 +48,29 @@ def kb_copy(tmp_path):
     target = tmp_path / "kb"
     shutil.copytree(DATA_DIR, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One throwaway PostgreSQL server for the whole test session (bot/devdb.py), started on first use. In CI
+    a missing server fails loudly (.ci/run installs it); locally the PostgreSQL half of the tests is skipped."""
+    try:
+        server = start_postgres(fsync=False)
+    except NoPostgres as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"{exc}: CI must test the PostgreSQL store")
+        pytest.skip(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """Where a test's store lives, once per backend: a SQLite file, or a fresh database on the session's
+    PostgreSQL server (a `postgresql://` URL). `Store(database, key)` opens either."""
+    if request.param == "sqlite":
+        return tmp_path / DB_NAME
+    return request.getfixturevalue("postgres").create_database()
 
 
 @pytest.fixture

@@ -74,3 +74,8 @@ def test_a_cpr_cards_expiry_is_not_the_credentials():
 def test_the_end_of_last_month_is_its_last_day():
     found = extract("my cma lapsed at the end of last month", today=date(2026, 3, 10))
     assert (found.expiry, found.expiry_exact, found.expiry_past) == (date(2026, 2, 28), True, True)
+
+
+def test_ones_is_a_pronoun_not_a_number() -> None:
+    assert extract("some of my ceus were from inservices so not aama ones").values == {}
+    assert extract("i did 12 aama ceus, the other ones were not aama").values == {"aama": 12}

@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 
 from bot.reminder_store import LEASE_SECONDS, ReminderStore, chat_tables, forget
 from bot.scheduler import Delivery, Result, Scheduler
-from bot.store import DB_NAME, Store
+from bot.store import Store
 from faq import reminders as rem
 from tests.conftest import ROOT
 
@@ -51,13 +51,21 @@ class Outbox:
         return Delivery(self.answer)
 
 
+OPENED: list[Store] = []
+
+
 @pytest.fixture
-def db(tmp_path):
-    return tmp_path / DB_NAME
+def db(database):
+    """Each test on SQLite and on PostgreSQL; the stores it opened are closed after it."""
+    yield database
+    while OPENED:
+        OPENED.pop().close()
 
 
 def open_store(db) -> ReminderStore:
-    return ReminderStore(Store(db, HASH_KEY), FERNET)
+    store = Store(db, HASH_KEY)
+    OPENED.append(store)
+    return ReminderStore(store, FERNET)
 
 
 def sign_up(reminders: ReminderStore, kb, chat=CHAT, credential="CMA", given=date(2022, 3, 1), now=START):
@@ -93,6 +101,8 @@ async def test_the_chat_id_is_stored_only_encrypted(db, kb):
     [(chat, secret)] = reminders.db.execute("SELECT chat, secret FROM reminder_chats").fetchall()
     assert str(CHAT) not in chat and str(CHAT).encode() not in secret
     assert Fernet(FERNET.encode()).decrypt(secret) == str(CHAT).encode()
+    if isinstance(db, str):
+        return  # PostgreSQL: the files are the server's
     reminders.store.close()
     files = [p for p in db.parent.iterdir() if p.name.startswith(db.name)]
     assert files and not any(str(CHAT).encode() in p.read_bytes() for p in files)
@@ -100,7 +110,7 @@ async def test_the_chat_id_is_stored_only_encrypted(db, kb):
 
 async def test_rotating_the_key_keeps_old_chats_readable(db, kb):
     sign_up(open_store(db), kb)
-    rotated = ReminderStore(Store(db, HASH_KEY), Fernet.generate_key().decode() + "," + FERNET)
+    rotated = ReminderStore(open_store(db).store, Fernet.generate_key().decode() + "," + FERNET)
     [claimed] = rotated.claim(START + timedelta(days=40), 10)
     assert claimed.chat_id == CHAT
 

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import sqlite3
 from collections.abc import Coroutine
 from typing import Any
 
@@ -25,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.contracts import ChatState
 from bot.dialogue import Dialogue
 from bot.live import LiveDialogue
 from bot.settings import Settings
@@ -60,7 +60,7 @@ async def on_startup(app: App) -> None:
         # Before polling starts (and before the webhook is set): what a previous run kept but did not finish.
         try:
             pending = services.store.inbox_pending()
-        except sqlite3.Error as exc:
+        except services.store.errors as exc:
             log.error("the inbox could not be read (%s): updates kept by the previous run wait for the next start",
                       exc)
             pending = []
@@ -75,6 +75,7 @@ async def on_startup(app: App) -> None:
         _background(app, live.watch(services.reload_seconds))
     if services.store is not None:
         _background(app, _purge_daily(services))
+        _background(app, _inbox_lease(app))
     if services.reminders is not None:
         _background(app, reminders.run(app))  # at start, also sends what fell due while the bot was down
 
@@ -107,25 +108,45 @@ async def _purge_daily(services: Services) -> None:
             services.writer.submit("purge old rows", Store.purge)
 
 
+async def _inbox_lease(app: App) -> None:
+    """While this process runs, the inbox rows it is handling stay its own (another replica's start-up or
+    take-over leaves them alone); and it takes over what a replica that died was handling, once that one's
+    lease ran out, so no update that was acknowledged to Telegram waits for a restart."""
+    services = app.bot_data
+    while True:
+        writer, inbox = services.writer, services.inbox
+        if writer is None or inbox is None:
+            return
+        await asyncio.sleep(writer.store.lease / 3)
+        writer.submit("renew the inbox lease", Store.inbox_renew)
+        orphans = await writer.call("take over another replica's updates", lambda store: store.inbox_pending(own=False))
+        if orphans and (taken := await inbox.replay(orphans, app.bot)):
+            log.info("%d updates left by a stopped replica are handled here", taken)
+
+
 Builder = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
 
 
 async def _load_chat(app: App, update: Update) -> None:
-    """Before a chat's first update in this run: its dialogue state as the store kept it."""
+    """Before each update of a chat: its dialogue state as the store has it. Every time, not once per run:
+    with several replicas the chat's previous update may have been handled (and its state saved) by another
+    one. While the store fails, the state this process last knew goes on."""
     chat = update.effective_chat
     writer = app.bot_data.writer
     if chat is None:
         return
     data = app.chat_data[chat.id]  # made on first use, as python-telegram-bot would
-    if data.loaded:
-        return
-    data.loaded = True
     if writer is not None:
         chat_id = chat.id
-        # Through the writer, so it reads after any save still queued; None if the store is failing.
-        text = await writer.call("read a chat's state", lambda store: store.chat_state(chat_id))
-        if text:
-            data.restore(text)
+        # Through the writer, so it reads after this process's own save still queued; wrapped in a tuple so
+        # that "no state kept" (None inside) is told apart from "the store failed or is slow" (None).
+        read = await writer.call("read a chat's state", lambda store: (store.chat_state(chat_id),))
+        if read is not None:
+            text = read[0]
+            if text is None and data.saved is not None:  # forgotten meanwhile (/forget on another replica)
+                data.state, data.feedback_prompt, data.saved = ChatState(), None, None
+            elif text is not None and text != data.saved:
+                data.restore(text)
     if data.saved is None:
         data.saved = data.snapshot()
 

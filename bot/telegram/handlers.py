@@ -47,7 +47,6 @@ class ChatData:
 
     state: ChatState = field(default_factory=ChatState)
     feedback_prompt: tuple[int, str] | None = None  # (prompt message id, the entry voted 👎)
-    loaded: bool = False  # read from the store already in this run
     saved: str | None = None  # the snapshot last written to the store
 
     def snapshot(self) -> str:

@@ -8,7 +8,8 @@ After it is handled, `ChatOrder` marks it done (with the chat's new dialogue sta
 start, `InboxQueue.replay` queues what a previous run kept but did not finish, before anything new.
 
 De-duplication: an update whose id is queued or done already (a webhook delivered again, a batch fetched
-again after a crash) is dropped, not answered again.
+again after a crash), or that another live replica is handling (the inbox row's owner and lease, see
+`bot.store`), is dropped, not answered again.
 
 **A crash between the send and the mark** (SIGKILL, OOM, power) leaves the update pending, so the next start
 handles it again: its answer is sent a second time. That is the choice made: at most one duplicate, never a
@@ -108,8 +109,9 @@ class InboxQueue(asyncio.Queue[object]):
             if self.writer is not None:
                 body = json.dumps(item.to_dict(), ensure_ascii=False)
                 seen = await self.writer.call("keep an update", lambda store: store.inbox_add(update_id, body))
-                if seen == "done":
-                    log.info("update %d was handled already: dropped", update_id)
+                if seen in ("done", "pending"):
+                    log.info("update %d %s: dropped", update_id,
+                             "was handled already" if seen == "done" else "is being handled by another replica")
                     return
             self._queued.add(update_id)
         await super().put(item)

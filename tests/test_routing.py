@@ -1,0 +1,48 @@
+"""A personal story goes to the calculator only when it asks for a verdict or gives a whole standing; a general
+question inside a story with a number or two gets the FAQ's answer (written for this test, not from an eval)."""
+
+import pytest
+
+from bot.dialogue import Dialogue
+
+
+@pytest.fixture(scope="module")
+def dialogue() -> Dialogue:
+    return Dialogue()
+
+
+@pytest.mark.parametrize("message", [
+    # one number of the user's, a general question: the FAQ answers
+    "I've had my NHA cert for about 3 years now and I'm moving states in the spring. How much does NHA charge "
+    "to renew a CCMA?",
+    "been an RMA since 2015, my supervisor asked me today if AMT still counts work experience toward CCP. does it?",
+])
+def test_general_question_in_a_story_gets_the_faq(dialogue: Dialogue, message: str) -> None:
+    reply = dialogue.reply(message)
+    assert reply.kind in ("answer", "clarify") and not reply.checks, reply.text
+
+
+@pytest.mark.parametrize("message", [
+    # a verdict asked for
+    "I have 45 points, 20 of them AAMA-approved. can I recertify my CMA yet?",
+    "ccma here with 6 credits, my renewal is in march, how many more do i need",
+    # a whole standing given, whatever else is asked
+    "does a webinar from my hospital count? I have 50 aama points, 20 admin 15 clinical 15 general, cma expires "
+    "in june 2027",
+])
+def test_a_verdict_or_a_whole_standing_gets_the_calculator(dialogue: Dialogue, message: str) -> None:
+    assert dialogue.reply(message).kind == "check"
+
+
+def test_the_same_hours_named_twice_are_counted_once(dialogue: Dialogue) -> None:
+    reply = dialogue.reply("i'm a ccma and need 10 credits. i did a 4 hour course at work, and that 4 hour course "
+                           "was all i did. am i done?")
+    assert reply.kind == "check"
+    assert reply.checks[0].missing.get("credits") == 8, reply.text
+
+
+def test_a_general_question_the_calculator_could_only_answer_with_a_question_gets_the_faq(dialogue: Dialogue) -> None:
+    # an RMA since a year and a question about what counts: the calculator would only ask for the points
+    reply = dialogue.reply("rma since 2019 here. my manager says amt dropped the points for working full time. "
+                           "is that true?")
+    assert not reply.checks, reply.text
