@@ -35,6 +35,7 @@ _SECOND_QUESTION = re.compile(rf"(?:,\s*|\s+)(?:and|also|plus|but|so|or|then|and
 _POINTS_BACK = re.compile(r"\b(that|those|these|this|it|them|they|there|eso|esos|esas|esto|cierto|verdad)\b")
 SHORT_QUESTION = 6  # words
 RUN_ON_WORDS = 12
+POINTED_WORDS = 12
 
 MIN_PART_WORDS = 2
 
@@ -51,18 +52,18 @@ def questions(text: str) -> list[str]:
     for sentence in sentences(text):
         whole_asks = sentence.rstrip().endswith("?")
         # the whole sentence: a run-on message often asks at its very end, past what one question is read up to
-        for clause in _SECOND_QUESTION.split(fold(sentence, limit=None)):
-            midway = None if whole_asks or _asks(clause) else _ASKS_MIDWAY.search(clause)
-            if midway:
-                clause = clause[midway.start():]
+        for said in _SECOND_QUESTION.split(fold(sentence, limit=None)):
+            midway = None if whole_asks or _asks(said) else _ASKS_MIDWAY.search(said)
+            clause = said[midway.start():] if midway else said
             if not whole_asks:  # a question with no "?" runs on into more story: it is read up to a few words
                 clause = " ".join(clause.split()[:RUN_ON_WORDS])
             words = clause.split()
             if len(words) >= MIN_PART_WORDS and (whole_asks or midway or _asks(clause)):
                 if len(words) <= SHORT_QUESTION and _POINTS_BACK.search(clause) and previous:
-                    clause = f"{previous} {clause}"
+                    # "that" is what was said last: the end of the clause before
+                    clause = " ".join([*previous.split()[-POINTED_WORDS:], clause])
                 parts.append(clause)
-            previous = clause
+            previous = said
     return parts
 
 

@@ -128,3 +128,10 @@ def test_a_part_takes_every_credential_the_message_names(matcher):
     assert matcher.decide(matcher.normalize(part)).ranking[0].entry.id == "ncct-retest"  # read alone
     decision = matcher.decide_part(matcher.normalize(part), whole.credentials)
     assert decision.ranking[0].entry.id == "cma-exam-attempts"
+
+
+def test_a_short_story_does_not_drown_its_question(dialogue):
+    reply = dialogue.reply("ok dumb question. my bls card expired in june and work doesnt need it now. but i remember "
+                           "when i got certified my teacher said you have to keep a current cpr card to recertify a "
+                           "cma. is that still a thing?")
+    assert (reply.kind, reply.entry) == ("answer", "cma-cpr")
