@@ -26,6 +26,7 @@ def test_fold_caps_a_pasted_essay():
         ("documentation", {"proof"}),
         ("exam $$?", {"exam", "cost"}),  # a dollar sign asks a price
         ("who gives the exam", {"administer", "exam"}),
+        ("the latest i can pass", {"deadline", "pass"}),
         ("how often", {"often"}),
     ],
 )
