@@ -27,6 +27,7 @@ def test_fold_caps_a_pasted_essay():
         ("exam $$?", {"exam", "cost"}),  # a dollar sign asks a price
         ("who gives the exam", {"administer", "exam"}),
         ("the latest i can pass", {"deadline", "pass"}),
+        ("hw long is it", {"long"}),  # a question word typed short
         ("how often", {"often"}),
     ],
 )

@@ -114,7 +114,8 @@ def test_the_users_own_standing_still_goes_to_the_check(dialogue):
 
 @pytest.mark.parametrize("text", ["thinking of switching to the ccma for the money. how much more per hour does a ccma earn",
                                   "anyone hiring medical assistants near dallas? i have my cma",
-                                  "when do i renew my mom medicare card"])
+                                  "when do i renew my mom medicare card",
+                                  "my vehicle tags expired 3 weeks ago, can i renew them online"])
 def test_a_part_plainly_about_something_else_is_declined(dialogue, text):
     assert dialogue.reply(text).kind == "decline"
 
