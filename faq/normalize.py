@@ -21,6 +21,7 @@ TYPO_MIN_LEN = 4
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _POSSESSIVE = re.compile(r"'s\b")
+_INFLECTIONS = (("ed", ""), ("ed", "e"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"))
 _CRED_PREFIX = "@"
 
 
@@ -50,6 +51,7 @@ class Normalizer:
         ordered = sorted(phrases, key=len, reverse=True)
         self._phrases = phrases
         self._phrase_re = re.compile(r"\b(" + "|".join(re.escape(p) for p in ordered) + r")\b")
+        self._common = kb.common_words
         vocab = set(extra_vocabulary) | set(self._stop) | set(self._words)
         for p in phrases:
             vocab.update(p.split())
@@ -65,6 +67,9 @@ class Normalizer:
     def _correct_uncached(self, word: str) -> str:
         if word in self._vocab or len(word) < TYPO_MIN_LEN or word.isdigit():
             return word
+        if word in self._common:  # a real word: only its inflection comes off ("changed" is "change")
+            return next((stem for cut, add in _INFLECTIONS if word.endswith(cut)
+                         and (stem := word[:-len(cut)] + add) in self._vocab), word)
         best = process.extractOne(word, self._typo_choices, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
         if best:
             return best[0]

@@ -80,3 +80,10 @@ def test_an_unknown_word_is_not_forced_onto_a_known_one(matcher):
 
 def test_a_job_giving_trainings_administers_no_exam(matcher):
     assert "administer" not in matcher.normalize("the trainings my job gives").tokens
+
+
+@pytest.mark.parametrize("word, read", [("clinic", "clinic"), ("counting", "count"), ("ineligible", "ineligible"),
+                                        ("changed", "change"), ("renwal", "renew")])
+def test_a_real_word_is_not_corrected_into_another(matcher, word, read):
+    # "clinic" is no "clinical" category, "counting" no "accounting"; a real word only loses its inflection
+    assert matcher.normalize(f"my {word} question").tokens[0] == read
