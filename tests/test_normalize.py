@@ -28,6 +28,7 @@ def test_fold_caps_a_pasted_essay():
         ("who gives the exam", {"administer", "exam"}),
         ("the latest i can pass", {"deadline", "pass"}),
         ("hw long is it", {"long"}),  # a question word typed short
+        ("get it active again", {"renew"}),
         ("how often", {"often"}),
     ],
 )
