@@ -29,6 +29,7 @@ def test_fold_caps_a_pasted_essay():
         ("the latest i can pass", {"deadline", "pass"}),
         ("hw long is it", {"long"}),  # a question word typed short
         ("get it active again", {"renew"}),
+        ("how mny clg credits", {"many", "college", "ce"}),  # phone shorthand
         ("how often", {"often"}),
     ],
 )
