@@ -15,7 +15,9 @@ _QUESTION_WORD = (r"(?:how|hw|what|whats|wat|when|where|who|whos|why|which|can|c
                   # Spanish, folded: "cuantos", "como", "puedo", "se puede", "tengo que", "hay que", "es cierto"
                   r"cuantos|cuantas|cuanto|cuanta|como|cuando|donde|que|q|cual|cuales|quien|puedo|puede|pueden|"
                   r"se puede|tengo que|hay que|es cierto|es verdad|necesito|debo|sirve|sirven|cuenta|cuentan)")
-_ASKS_AT_START = re.compile(rf"^{_QUESTION_WORD}\b")
+# "also whats the number", "ok and how long": a question may open with a word that joins it to the one before
+_ASKS_AT_START = re.compile(rf"^(?:(?:and|also|plus|but|so|or|then|ok|okay|oh|well|anyway|lastly|finally|y|pero|"
+                            rf"tambien|on|at|by|from|for|with|to|en|de|con|para|por)\s+)*{_QUESTION_WORD}\b")
 # "just wondering if", "i need to know how", "please tell me what", "not sure whether"
 _ASKS_INSIDE = re.compile(r"\b(wondering|want to know|wanna know|need to know|not sure (if|whether|how|what|when)|"
                           r"tell me|question is|any idea|anyone know|confused about|help me understand|"
@@ -30,7 +32,7 @@ _ASKS_MIDWAY = re.compile(r"\b(?:how (?:many|much|long|often|soon|far|early|late
                           r"do i (?:need|have|still)|can i (?:still|use|count|get))\b")
 # Where a sentence starts another question: "..., and how many tries do i get", "... but when is it due"
 _SECOND_QUESTION = re.compile(rf"(?:,\s*|\s+)(?:and|also|plus|but|so|or|then|and also|y|o|pero|tambien|y tambien)\s+"
-                              rf"(?={_QUESTION_WORD}\b)")
+                              rf"(?=(?:(?:on|at|in|by|from|for|with|to|en|a|de|con|para|por)\s+)?{_QUESTION_WORD}\b)")
 # "is that still a thing?", "can i count those?": a short question about what the sentence before it said
 _POINTS_BACK = re.compile(r"\b(that|those|these|this|it|them|they|there|eso|esos|esas|esto|cierto|verdad)\b")
 SHORT_QUESTION = 6  # words

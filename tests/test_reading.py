@@ -21,6 +21,11 @@ FRESH = ROOT / "tests" / "data"
     ("i pay every year and i think its $50 but when is it even due",
      ["i pay every year and i think its 50 when is it even due"]),
     ("just wondering if cpr counts for ceus", ["just wondering if cpr counts for ceus"]),
+    # a question opening with a joining word, or a preposition before its question word
+    ("whats the fee for the cma exam? also what number do i call about recert",
+     ["whats the fee for the cma exam", "also what number do i call about recert"]),
+    ("how long is my ccma good for, and on what day does it end",
+     ["how long is my ccma good for", "how long is my ccma good for on what day does it end"]),
     ("my old boss always did my paperwork and now im lost lol what even counts for my rma",
      ["what even counts for my rma"]),
     # past the 60 words one question is read up to, and running on into more story without a "?"
