@@ -60,12 +60,15 @@ def questions(text: str) -> list[str]:
             if not whole_asks:  # a question with no "?" runs on into more story: it is read up to a few words
                 clause = " ".join(clause.split()[:RUN_ON_WORDS])
             words = clause.split()
+            points_back = len(words) <= SHORT_QUESTION and bool(_POINTS_BACK.search(clause))
             if len(words) >= MIN_PART_WORDS and (whole_asks or midway or _asks(clause)):
-                if len(words) <= SHORT_QUESTION and _POINTS_BACK.search(clause) and previous:
-                    # "that" is what was said last: the end of the clause before
+                if points_back and previous:
+                    # "that" is what was said last: the end of the clause before ("is that true or is there
+                    # another way?": both point at the story, not at each other)
                     clause = " ".join([*previous.split()[-POINTED_WORDS:], clause])
                 parts.append(clause)
-            previous = said
+            if not points_back:
+                previous = said
     return parts
 
 

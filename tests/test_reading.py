@@ -26,6 +26,10 @@ FRESH = ROOT / "tests" / "data"
      ["whats the fee for the cma exam", "also what number do i call about recert"]),
     ("how long is my ccma good for, and on what day does it end",
      ["how long is my ccma good for", "how long is my ccma good for on what day does it end"]),
+    # two short questions pointing back both point at the story, not at each other
+    ("my friend says you must finish an accredited program first. is that true or is there another way?",
+     ["my friend says you must finish an accredited program first is that true",
+      "my friend says you must finish an accredited program first is there another way"]),
     ("my old boss always did my paperwork and now im lost lol what even counts for my rma",
      ["what even counts for my rma"]),
     # past the 60 words one question is read up to, and running on into more story without a "?"
