@@ -253,20 +253,22 @@ class Matcher:
             return Answered(top.entry, top.score, ranking, alternatives=options[1:])
         return Unsure(options, top.score, ranking)
 
-    def decide_parts(self, whole: Normalized, parts: list[Normalized]) -> Decision:
+    def decide_parts(self, whole: Normalized, parts: list[Normalized], named: frozenset[str] = frozenset()) -> Decision:
         """A message read in its asking parts (faq.segment): each part decided on its own, so a story around
         the question cannot drown it, and two questions get two answers. A part that names no credential
-        takes those the whole message names. A short message with one asking part is decided whole."""
+        takes those the whole message names (`named`: also those named inside a phrase, as "aama" in "aama
+        approved ceus"). A short message with one asking part is decided whole."""
+        named = whole.credentials or named
         if not parts:
             return self.decision(whole)
         if len(parts) == 1 and len(whole.tokens) <= LONG_MESSAGE:
             whole_decision = self.decision(whole)
-            part_decision = self.decide_part(parts[0], whole.credentials)
+            part_decision = self.decide_part(parts[0], named)
             # a short story can still drown its question: the asking part answered with confidence is the answer
             sure = isinstance(part_decision, Answered) and not part_decision.alternatives
             ours = not set(whole.tokens) & self.out_of_scope  # "renew my kids' medicaid?" stays declined
             return part_decision if isinstance(whole_decision, Declined) and sure and ours else whole_decision
-        decisions = [self.decide_part(p, whole.credentials) for p in parts]
+        decisions = [self.decide_part(p, named) for p in parts]
         answered: list[Answered] = []
         for d in decisions:
             if isinstance(d, Answered) and all(a.entry.id != d.entry.id for a in answered):

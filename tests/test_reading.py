@@ -146,3 +146,11 @@ def test_a_short_story_does_not_drown_its_question(dialogue):
                            "when i got certified my teacher said you have to keep a current cpr card to recertify a "
                            "cma. is that still a thing?")
     assert (reply.kind, reply.entry) == ("answer", "cma-cpr")
+
+
+def test_a_credential_named_inside_a_phrase_is_lent_to_the_parts(dialogue, matcher):
+    # "aama approved" is one word to the matcher, but it names the CMA: a part about "outside ceus" is not NCCT's
+    assert dialogue.markers_in("only aama approved ceus so far") == {"CMA"}
+    part = matcher.normalize("how long if i mail it in with outside ceus")
+    assert matcher.decide_part(part, frozenset()).ranking[0].entry.id == "ncct-outside-ce"
+    assert not matcher.decide_part(part, frozenset({"CMA"})).ranking[0].entry.id.startswith("ncct")
