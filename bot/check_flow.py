@@ -141,7 +141,8 @@ _VERDICT = re.compile(
     r"\bpuedo\s+(?:todavia\s+|aun\s+|ya\s+)?(?:recertific|renovar|reactivar|aplicar)|\b(?:estoy|estare|llego)\s+"
     r"(?:a\s+tiempo|list[oa]|bien)|\bme\s+alcanza|\bsuficientes?\b|\bme\s+falta|\b(?:es|sera|ya\s+es)\s+(?:muy\s+)?"
     r"tarde|\bcalifico|\bque\s+(?:hago|(?:puedo|debo|tengo\s+que)\s+hacer)|\bcuando\s+(?:tengo|debo|se\s+me\s+vence|"
-    r"me\s+toca|vence)|\bpierdo\b")
+    r"me\s+toca|vence)|\bpierdo\b|\b(?:todavia|aun)\s+(?:puedo|alcanzo|llego|me\s+da\s+tiempo|estoy\s+a\s+tiempo)|"
+    r"\balcanzo\s+a\b|\bcuantos\s+puntos\s+(?:me\s+)?(?:dan|darian|daria|valen|cuentan|contarian)\b")
 AMOUNT_KEYS = frozenset({"total", "aama", "non_aama", "admin", "clinical", "general", "hours", "college", "cpr",
                          "from"})
 

@@ -244,12 +244,15 @@ def cmd_lint(args: argparse.Namespace, settings: Settings) -> int:
 
     dialogue = _dialogue(settings)
     kb = dialogue.kb
-    pairs = confusable_pairs(dialogue.matcher)
-    for p in pairs:
-        print(f"confusable: {p.entry!r} phrasing {p.phrasing!r} scores {p.own_score} there "
-              f"and {p.other_score} for {p.other!r}")
-    print(f"{len(kb.entries)} entries, {sum(len(e.phrasings) for e in kb.entries.values())} phrasings, "
-          f"{len(pairs)} confusable pairs")
+    pairs = []
+    for lang, voice in dialogue.voices.items():  # each language's phrasings against its own matcher
+        found = confusable_pairs(voice.matcher)
+        for p in found:
+            print(f"confusable ({lang}): {p.entry!r} phrasing {p.phrasing!r} scores {p.own_score} there "
+                  f"and {p.other_score} for {p.other!r}")
+        print(f"{lang}: {len(voice.kb.entries)} entries, {sum(len(e.phrasings) for e in voice.kb.entries.values())} "
+              f"phrasings, {len(found)} confusable pairs")
+        pairs += found
     untranslated = _translation_problems() + [
         f"no {lang} version of entry {eid!r}" for lang, tkb in kb.translations.items() for eid in tkb.untranslated]
     for line in untranslated:

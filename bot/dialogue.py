@@ -35,6 +35,7 @@ from faq.kb import Entry, KnowledgeBase
 from faq.kb import load as load_kb
 from faq.language import LANGUAGES, Language
 from faq.language import detect as language_of
+from faq.language import reading as reading_of
 from faq.matcher import Answered, Decision, Declined, Matcher, Merged, Several, Unsure
 from faq.normalize import fold
 from faq.turn import MAX_INPUT_CHARS, Turn
@@ -94,11 +95,13 @@ class Dialogue:
         language = state.language if state.language in self.voices else language_of(
             text, _known(state.last_language, self.voices) or _known(hint, self.voices))
         voice = self.voices.get(language, self)
-        return voice.respond_here(text, replace(state, last_language=voice.language))
+        reading = reading_of(text, voice.language) if voice.language in LANGUAGES else None  # type: ignore[arg-type]
+        return voice.respond_here(text, replace(state, last_language=voice.language), reading)
 
-    def respond_here(self, text: str, state: ChatState) -> Said:
-        """The reply in this dialogue's own language."""
-        turn = Turn.read(text, self.matcher.normalize, self.language, self.today())
+    def respond_here(self, text: str, state: ChatState, reading: str | None = None) -> Said:
+        """The reply in this dialogue's own language (`reading`: the language its numbers and dates are read in,
+        when not this one)."""
+        turn = Turn.read(text, self.matcher.normalize, reading or self.language, self.today())
         for stage in self.stages:
             found = stage(turn, state)
             if isinstance(found, ChatState):
@@ -272,8 +275,11 @@ class Dialogue:
     def _check_reply(self, outcome: Outcome, state: ChatState, example: bool = False) -> Said:
         match outcome:
             case Asked(check, problem):
+                total, needed = check.values.get("total"), self.kb.rules["cma"]["ce_total"]
+                # Before asking what the total is made of, say how far it is from the points needed.
+                short = needed - total if check.asking == "aama" and total is not None and total < needed else None
                 text = render("check_ask", self.kb, slot=check.asking, problem=problem, credential=check.credential,
-                              total=check.values.get("total"), checks=CHECKS)
+                              total=total, needed=needed, short=short, checks=CHECKS)
                 buttons: tuple[Button, ...] = ()
                 if check.asking == "credential":
                     buttons = tuple(Button(self.kb.credentials[c].label, Say(c)) for c in CHECKS)

@@ -103,15 +103,21 @@ class Numbers:
                     or self.certified_year or self.certified_ago or self.not_expired or self.expiry_past is not None)
 
 
+Rewrites = tuple[tuple[re.Pattern[str], str], ...]
+
+
 @cache
-def _rewrites(language: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+def _reading(language: str) -> tuple[Rewrites, Rewrites]:
     """A language's ways of saying amounts, dates and times, as the English the patterns below read
-    (faq/data/<language>/reading.yaml); none for English."""
+    (faq/data/<language>/reading.yaml): what to rewrite before its numbers in words become digits, and after;
+    none for English."""
     path = Path(__file__).parent / "data" / language / "reading.yaml"
     if language == "en" or not path.exists():
-        return ()
+        return (), ()
     with path.open(encoding="utf-8") as fh:
-        return tuple((re.compile(pattern), replacement) for pattern, replacement in yaml.safe_load(fh))
+        raw = yaml.safe_load(fh)
+    return tuple(tuple((re.compile(pattern), replacement) for pattern, replacement in raw.get(part) or ())
+                 for part in ("before_numbers", "after_numbers"))  # type: ignore[return-value]
 
 
 def _without_accents(text: str) -> str:
@@ -120,10 +126,14 @@ def _without_accents(text: str) -> str:
 
 def prepare(text: str, language: str = "en") -> str:
     text = text.lower().replace("’", "'").replace(",", " , ")
-    rewrites = _rewrites(language)
-    if rewrites:
-        text = alpha2digit(_without_accents(text), language, threshold=0)
-        for pattern, replacement in rewrites:
+    before, after = _reading(language)
+    if before or after:
+        text = _without_accents(text)
+        for pattern, replacement in before:
+            text = pattern.sub(replacement, text)
+        # Spanglish says its numbers in either language: "se me vencio like two years ago"
+        text = alpha2digit(alpha2digit(text, language, threshold=0), "en", threshold=0)
+        for pattern, replacement in after:
             text = pattern.sub(replacement, text)
     text = re.sub(r"\b(cma|ccma)\s*\(\s*(aama|nha)\s*\)", r"\1", text)  # "cma (aama)" names the credential only
     text = re.sub(r"\b(a|an|one)\s+(?=(?:college\s+)?credit\b)", "1 ", text)

@@ -107,6 +107,19 @@ class TranslationSpec(_Strict):
     short: str | None = None
 
 
+class LanguageCredentialSpec(_Strict):
+    """A credential's name on buttons and in lists, in another language (label and markers stay the boards')."""
+
+    menu: str = Field(min_length=2)
+
+
+class LanguageOtherBodySpec(_Strict):
+    """Another language's words for a body we don't cover, added to its own (other_bodies.yaml)."""
+
+    names: list[str] = []
+    senses: list[str] = []
+
+
 class LanguageSynonymSpec(_Strict):
     phrases: dict[str, str] = {}
     words: dict[str, str] = {}
@@ -345,6 +358,37 @@ def _build_entry(path: Path, spec: EntrySpec, all_ids: set[str], facts: Mapping[
     )
 
 
+def _translated_credentials(base: KnowledgeBase, path: Path) -> Mapping[str, CredentialSpec]:
+    """Each credential with its menu name in the language of `path`; one without it stops the load."""
+    raw = _read_yaml(path) if path.exists() else {}
+    if not isinstance(raw, dict):
+        raise KnowledgeBaseError(path, "must map each credential id to its menu name")
+    for cid in raw:
+        if cid not in base.credentials:
+            raise KnowledgeBaseError(path, "no credential has this id", str(cid))
+    credentials: dict[str, CredentialSpec] = {}
+    for cid, spec in base.credentials.items():
+        if cid not in raw:
+            raise KnowledgeBaseError(path, "no menu name in this language", cid)
+        try:
+            own = LanguageCredentialSpec.model_validate(raw[cid])
+        except ValidationError as exc:
+            raise KnowledgeBaseError(path, _first_error(exc), cid) from None
+        credentials[cid] = spec.model_copy(update={"menu": own.menu})
+    return MappingProxyType(credentials)
+
+
+def _translated_bodies(base: KnowledgeBase, path: Path) -> tuple[OtherBody, ...]:
+    """The bodies we don't cover, each also named and told apart by the words of `path`'s language."""
+    own = _parse_map(path, LanguageOtherBodySpec) if path.exists() else {}
+    known = {b.id for b in base.other_bodies}
+    for bid in own:
+        if bid not in known:
+            raise KnowledgeBaseError(path, "no body of ../other_bodies.yaml has this id", bid)
+    return tuple(replace(b, names=b.names + tuple(own[b.id].names), senses=b.senses + tuple(own[b.id].senses))
+                 if b.id in own else b for b in base.other_bodies)
+
+
 def load_translation(base: KnowledgeBase, lang_dir: Path) -> KnowledgeBase:
     """`base` in the language of `lang_dir` (e.g. faq/data/es): each entry with the same short-answer shape,
     its answers reading the same rules; one not translated yet stays in the original (listed in `untranslated`).
@@ -393,4 +437,6 @@ def load_translation(base: KnowledgeBase, lang_dir: Path) -> KnowledgeBase:
         raise KnowledgeBaseError(stop_path, "must be a list of words (quote yes/no/on/off)")
     untranslated = tuple(eid for eid in base.entries if eid not in translated)
     return replace(base, entries=MappingProxyType(entries), synonyms=synonyms, language=language,
+                   credentials=_translated_credentials(base, lang_dir / "credentials.yaml"),
+                   other_bodies=_translated_bodies(base, lang_dir / "other_bodies.yaml"),
                    stopwords=base.stopwords | frozenset(stopwords), translations={}, untranslated=untranslated)

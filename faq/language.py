@@ -25,6 +25,7 @@ _SPANISH = frozenset("""
     unos unas del al de y o pero si no tambien todavia ya se me te le lo nos hola gracias porfa favor ayuda
     buenos buenas dias tardes noches vencio vence venci vencido renovar renuevo renueva examen puntos creditos
     cursos horas anos meses semanas certificacion cuesta cuota pago pagar sirven cuentan cuenta sirve hace
+    semana pasada pasado proximo proxima
     """.split())
 _ENGLISH = frozenset("""
     how what whats when where which who why can could do does did is are am was were will would should
@@ -52,3 +53,11 @@ def _classify(folded: str) -> Language:
     langid.set_languages(list(LANGUAGES))
     found = langid.classify(folded)[0]
     return "es" if found == "es" else "en"
+
+
+def reading(text: str, language: Language) -> Language:
+    """The language a message's numbers and dates are read in: its own, or Spanish when a message answered in
+    English still says them in Spanish ("my ccma expired la semana pasada": two Spanish words or more)."""
+    if language == "es":
+        return language
+    return "es" if sum(w in _SPANISH and w not in _AMBIGUOUS for w in fold(text).split()) >= 2 else language

@@ -257,17 +257,22 @@ class Matcher:
         """A message read in its asking parts (faq.segment): each part decided on its own, so a story around
         the question cannot drown it, and two questions get two answers. A part that names no credential
         takes those the whole message names (`named`: also those named inside a phrase, as "aama" in "aama
-        approved ceus"). A short message with one asking part is decided whole."""
+        approved ceus"). A short message with one asking part is decided whole, or by that part when the part
+        alone answers and the whole is declined (a story outweighing its question) or unsure with that same
+        entry first."""
         named = whole.credentials or named
-        if not parts:
-            return self.decision(whole)
-        if len(parts) == 1 and len(whole.tokens) <= LONG_MESSAGE:
-            whole_decision = self.decision(whole)
-            part_decision = self.decide_part(parts[0], named)
-            # a short story can still drown its question: the asking part answered with confidence is the answer
-            sure = isinstance(part_decision, Answered) and not part_decision.alternatives
-            ours = not set(whole.tokens) & self.out_of_scope  # "renew my kids' medicaid?" stays declined
-            return part_decision if isinstance(whole_decision, Declined) and sure and ours else whole_decision
+        if not parts or (len(parts) == 1 and len(whole.tokens) <= LONG_MESSAGE):
+            decided = self.decision(whole)
+            # "renew my kids' medicaid?" stays declined whatever its asking part says
+            declined = isinstance(decided, Declined) and decided.pointer is None \
+                and not set(whole.tokens) & self.out_of_scope
+            if parts and (declined or isinstance(decided, Unsure)):
+                alone = self.decide_part(parts[0], named)
+                # unsure of the whole, the part decides only when it answers with the whole's own first guess
+                if isinstance(alone, Answered) and (declined or (
+                        bool(decided.ranking) and decided.ranking[0].entry == alone.entry)):
+                    return alone
+            return decided
         decisions = [self.decide_part(p, named) for p in parts]
         answered: list[Answered] = []
         for d in decisions:

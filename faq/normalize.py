@@ -23,6 +23,8 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 _POSSESSIVE = re.compile(r"'s\b")
 _INFLECTIONS = (("ed", ""), ("ed", "e"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"))
 _CRED_PREFIX = "@"
+# Letters Spanish does not spell with: such a word in a Spanish message is English ("sheet", "where", "soon").
+_ENGLISH_SPELLING = re.compile(r"sh|th|w|oo|ee")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,14 @@ def fold(text: str, limit: int | None = MAX_TOKENS) -> str:
     # A possessive is its noun: "nha's own courses" names NHA ("nhas" would name nothing).
     text = _POSSESSIVE.sub("", text).replace("'", "")
     return " ".join(_NON_WORD.sub(" ", text).split()[:limit])
+
+
+def spanish_sound(word: str) -> str:
+    """A folded Spanish word as it sounds, spelt one way: the letters people swap when they type by ear
+    (c/k/qu, c/s/z, b/v, ll/y, a silent h, doubled letters)."""
+    word = word.replace("ch", "C").replace("qu", "k").replace("ll", "y")
+    word = re.sub(r"c(?=[ei])", "s", word).replace("c", "k").replace("z", "s").replace("v", "b").replace("h", "")
+    return re.sub(r"(.)\1+", r"\1", word)
 
 
 class Normalizer:
@@ -58,6 +68,16 @@ class Normalizer:
         self._vocab = frozenset(vocab)
         # Never "correct" to a stop word: "lease" is not a misspelt "please".
         self._typo_choices = sorted(w for w in vocab - self._stop if len(w) >= TYPO_MIN_LEN)
+        # Spanish typed by ear ("kada", "veses", "nesesito", "ay"): a word that sounds like exactly one known word.
+        sounds: dict[str, set[str]] = {}
+        if kb.language == "es":
+            # never onto a credential's name: "nah" is no "nha", "cpht" (pharmacy) no "cpt"
+            markers = {fold(m) for spec in kb.credentials.values() for m in spec.markers}
+            for w in vocab - markers:
+                sounds.setdefault(spanish_sound(w), set()).add(w)
+        # (several stop words may sound alike: whichever is taken, the word drops out)
+        self._sounds = {key: min(words) for key, words in sounds.items()
+                        if len(words) == 1 or words <= self._stop}
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
 
     @property
@@ -65,7 +85,11 @@ class Normalizer:
         return self._vocab
 
     def _correct_uncached(self, word: str) -> str:
-        if word in self._vocab or len(word) < TYPO_MIN_LEN or word.isdigit():
+        if word in self._vocab or word.isdigit():
+            return word
+        if len(word) >= 2 and not _ENGLISH_SPELLING.search(word) and (heard := self._sounds.get(spanish_sound(word))):
+            return heard
+        if len(word) < TYPO_MIN_LEN:
             return word
         if word in self._common:  # a real word: only its inflection comes off ("changed" is "change")
             return next((stem for cut, add in _INFLECTIONS if word.endswith(cut)

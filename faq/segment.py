@@ -21,7 +21,7 @@ _ASKS_AT_START = re.compile(rf"^(?:(?:and|also|plus|but|so|or|then|ok|okay|oh|we
 # "just wondering if", "i need to know how", "please tell me what", "not sure whether"
 _ASKS_INSIDE = re.compile(r"\b(wondering|want to know|wanna know|need to know|not sure (if|whether|how|what|when)|"
                           r"tell me|question is|any idea|anyone know|confused about|help me understand|"
-                          r"can you explain|explain|quisiera saber|quiero saber|me gustaria saber|me pregunto|"
+                          r"can you explain|explain|quisiera saber|quiero saber|queria saber|me gustaria saber|me pregunto|"
                           r"alguien sabe|no se si|no se cuant|no se como|mi pregunta es|me pueden decir|"
                           r"me podrian decir|me pueden ayudar|me explican)\b")
 # A phone message often runs its question on from the story without a stop ("...so confused lol what even counts

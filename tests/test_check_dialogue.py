@@ -145,6 +145,8 @@ def test_missing_essential_number_is_asked_for(talk):
     chat = Conversation(talk)
     reply = chat.say("I have 45 points for my cma")
     assert "How many of your 45 points are AAMA-approved" in reply.text
+    assert "45 of the 60 points: 15 to go" in reply.text  # the shortfall is said before the question
+    assert "to go" not in Conversation(talk).say("I have 70 points for my cma").text
     assert "15 more points" in chat.say("20").text
 
 

@@ -105,4 +105,15 @@ def test_lint_lists_entries_the_matcher_cannot_tell_apart(kb_copy, tmp_path):
     result = subprocess.run([sys.executable, "-m", "bot", "faq", "lint"], capture_output=True, text=True,
                             env={"RECERTBOT_KB_DIR": str(kb_copy), "PATH": "/usr/bin:/bin"}, cwd=tmp_path, timeout=60)
     assert result.returncode == 1
-    assert "confusable: " in result.stdout and "'nha-fee'" in result.stdout and "'nha-ce'" in result.stdout
+    assert "confusable (en): " in result.stdout and "'nha-fee'" in result.stdout and "'nha-ce'" in result.stdout
+
+
+def test_lint_lists_spanish_entries_the_matcher_cannot_tell_apart(kb_copy, tmp_path):
+    nha = kb_copy / "es" / "entries" / "nha.yaml"
+    entries = yaml.safe_load(nha.read_text())
+    first(entries, "nha-fee")["phrasings"].append("como se convierten las horas a creditos nha pa renovar")
+    nha.write_text(yaml.safe_dump(entries, allow_unicode=True))
+    result = subprocess.run([sys.executable, "-m", "bot", "faq", "lint"], capture_output=True, text=True,
+                            env={"RECERTBOT_KB_DIR": str(kb_copy), "PATH": "/usr/bin:/bin"}, cwd=tmp_path, timeout=60)
+    assert result.returncode == 1
+    assert "confusable (es): 'nha-fee'" in result.stdout and "en: 67 entries" in result.stdout

@@ -95,3 +95,24 @@ def test_ranking_is_best_first_and_scores_are_bounded(matcher):
     scores = [s.score for s in ranking]
     assert scores == sorted(scores, reverse=True)
     assert 0 <= scores[-1] <= scores[0] <= 100
+
+
+def test_a_short_story_declined_whole_is_answered_by_its_one_asking_part(dialogue):
+    # the whole message reads as off-topic (its story words outweigh the question); the question alone, with the
+    # credential the story named, is clear
+    reply = dialogue.reply("I am a CCMA with NHA, my cousin and I work at a pediatric clinic in Fresno with lovely "
+                           "kids. How often do I renew?")
+    assert (reply.kind, reply.entry) == ("answer", "nha-cycle")
+
+
+def test_an_unsure_short_story_is_answered_by_its_part_only_when_both_agree(dialogue):
+    from faq import segment
+
+    spanish = dialogue.voices["es"].matcher
+
+    def decide(text):
+        return spanish.decide_parts(spanish.normalize(text), [spanish.normalize(p) for p in segment.questions(text)])
+
+    agreed = decide("tengo el NCMA y deje la ce. queda activa si pago?")  # the whole leans to ncma-renew too
+    assert isinstance(agreed, Answered) and agreed.entry.id == "ncma-renew"
+    assert isinstance(decide("Tengo mi NCMA de NCCT y deje de hacer CE hace anos. se puede volver a activar?"), Unsure)

@@ -89,3 +89,20 @@ def test_a_job_giving_trainings_administers_no_exam(matcher):
 def test_a_real_word_is_not_corrected_into_another(matcher, word, read):
     # "clinic" is no "clinical" category, "counting" no "accounting"; a real word only loses its inflection
     assert matcher.normalize(f"my {word} question").tokens[0] == read
+
+
+@pytest.mark.parametrize("typed, meant", [("kada cuanto", "cada cuanto"), ("cuantas veses", "cuantas veces"),
+                                          ("nesesito", "necesito"), ("ay q renovar", "hay que renovar")])
+def test_spanish_typed_by_ear_reads_as_spelt(dialogue, typed, meant):
+    spanish = dialogue.voices["es"].matcher.normalize
+    assert spanish(typed) == spanish(meant)
+
+
+def test_english_is_not_read_by_spanish_sounds(matcher):
+    assert matcher.normalize("kada").tokens == ("kada",)
+
+
+def test_english_words_in_spanish_are_not_heard_as_credentials(dialogue):
+    spanish = dialogue.voices["es"].matcher.normalize
+    assert spanish("nah gracias").credentials == frozenset()
+    assert spanish("where is the sheet").credentials == frozenset()

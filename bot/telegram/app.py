@@ -27,6 +27,7 @@ from telegram.ext import (
 from bot.contracts import ChatState
 from bot.dialogue import Dialogue
 from bot.live import LiveDialogue
+from bot.render import translations
 from bot.settings import Settings
 from bot.store import Store
 from bot.telegram import handlers, reminders
@@ -34,27 +35,44 @@ from bot.telegram.flood import FloodGuard
 from bot.telegram.handlers import CONTEXT_TYPES, App, Services
 from bot.telegram.inbox import ChatOrder, Handled, InboxQueue, kind_of
 from bot.writer import StoreWriter
+from faq.kb import TRANSLATED
 
 log = logging.getLogger(__name__)
 
+def _(text: str) -> str:
+    """Marks a command's description for the gettext catalog; `command_menu` translates it."""
+    return text
+
+
 COMMANDS = [
-    BotCommand("start", "What I can do"),
-    BotCommand("help", "How to ask"),
-    BotCommand("topics", "Browse questions by credential"),
-    BotCommand("check", "Check your points or credits"),
-    BotCommand("sources", "Where my answers come from"),
-    BotCommand("language", "Reply language: en, es (español) or auto"),
-    BotCommand("remind", "Reminders before your credential expires"),
-    BotCommand("reminders", "Your scheduled reminders"),
-    BotCommand("forget", "Delete everything kept about you"),
+    ("start", _("What I can do")),
+    ("help", _("How to ask")),
+    ("topics", _("Browse questions by credential")),
+    ("check", _("Check your points or credits")),
+    ("sources", _("Where my answers come from")),
+    ("language", _("Reply language: en, es (español) or auto")),
+    ("remind", _("Reminders before your credential expires")),
+    ("reminders", _("Your scheduled reminders")),
+    ("forget", _("Delete everything kept about you")),
 ]
+
+
+def command_menu(language: str) -> list[BotCommand]:
+    """The command menu in one language; Spanish speakers see /idioma where others see /language."""
+    words = translations(language).gettext
+    renamed = {"language": "idioma"} if language == "es" else {}
+    return [BotCommand(renamed.get(command, command), words(text)) for command, text in COMMANDS]
+
+
 # Chats are answered side by side (ChatOrder, up to CHATS_AT_ONCE): enough connections that a chat waiting
 # on a slow send does not leave the others queueing for a connection.
 POOL_SIZE = 32
 
 
 async def on_startup(app: App) -> None:
-    await app.bot.set_my_commands(COMMANDS)
+    await app.bot.set_my_commands(command_menu("en"))
+    for language in TRANSLATED:  # Telegram shows these to users whose app is set to that language
+        await app.bot.set_my_commands(command_menu(language), language_code=language)
     services = app.bot_data
     if services.store is not None and services.inbox is not None:
         # Before polling starts (and before the webhook is set): what a previous run kept but did not finish.

@@ -220,17 +220,22 @@ class FakeBotApi:
                               "is_animated": False, "is_video": False, "type": "regular"}
         return self.push({"message": message})
 
-    def callback(self, chat_id: int, data: str, message_id: int = 1) -> int:
+    def callback(self, chat_id: int, data: str, message_id: int = 1, language_code: str | None = None) -> int:
         user = {"id": chat_id, "is_bot": False, "first_name": "User"}
+        if language_code:
+            user["language_code"] = language_code
         message = {"message_id": message_id, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
                    "from": {"id": self.bot_id, "is_bot": True, "first_name": "Recert", "username": self.username},
                    "text": "earlier"}
         return self.push({"callback_query": {"id": f"cb{len(self.updates)}", "from": user, "chat_instance": "ci",
                                              "message": message, "data": data}})
 
-    def inline(self, user_id: int, query: str) -> int:
+    def inline(self, user_id: int, query: str, language_code: str | None = None) -> int:
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "User"}
+        if language_code:
+            user["language_code"] = language_code
         return self.push({"inline_query": {"id": f"iq{len(self.updates)}", "query": query, "offset": "",
-                                           "from": {"id": user_id, "is_bot": False, "first_name": "User"}}})
+                                           "from": user}})
 
     def _incoming(self, chat_id: int, user_id: int | None, chat_type: str) -> dict:
         user_id = user_id or abs(chat_id)

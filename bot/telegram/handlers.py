@@ -23,6 +23,8 @@ from bot.telegram.flood import Flood, FloodGuard
 from bot.telegram.inbox import note
 from bot.telegram.render import html_chunks, keyboard, reply_messages, to_html
 from bot.telegram.retry import with_retry
+from faq.language import LANGUAGES
+from faq.language import detect as detect_language
 
 if TYPE_CHECKING:
     from bot.dialogue import Dialogue
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from bot.telegram.inbox import InboxQueue
     from bot.telegram.reminders import ReminderService
     from bot.writer import StoreWriter
-    from faq.kb import Entry
+    from faq.kb import Entry, KnowledgeBase
     from faq.matcher import Matcher
 
 log = logging.getLogger(__name__)
@@ -126,9 +128,14 @@ def chat_language(context: Context, user: User | None = None) -> str:
     return "en"
 
 
+def _message_language(message: Message, context: Context) -> str:
+    """The chat's language; in a private chat the sender's Telegram language counts too."""
+    return chat_language(context, message.from_user if message.chat.type == "private" else None)
+
+
 async def _say_template(message: Message, context: Context, name: str, **kwargs: Any) -> Message:
     note(name)
-    text = render(name, language=chat_language(context, message.from_user if message.chat.type == "private" else None))
+    text = render(name, language=_message_language(message, context))
     return await _say(message, html_chunks(text)[0], **kwargs)
 
 
@@ -149,16 +156,21 @@ async def flood_gate(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
-def _topic_keyboard(context: Context) -> Any:
-    credentials = context.bot_data.dialogue.kb.credentials
-    buttons = [Button(spec.menu, ShowTopics(cid)) for cid, spec in credentials.items()]
-    return keyboard((*buttons, Button(render("topics_general_button", language=chat_language(context)),
-                                      ShowTopics(ALL_TOPICS))))
+def _chat_kb(context: Context, language: str) -> KnowledgeBase:
+    """The knowledge base in the chat's language: its questions and credential names label the topic buttons."""
+    dialogue = context.bot_data.dialogue
+    return dialogue.voices.get(language, dialogue).kb
+
+
+def _topic_keyboard(context: Context, language: str) -> Any:
+    buttons = [Button(spec.menu, ShowTopics(cid)) for cid, spec in _chat_kb(context, language).credentials.items()]
+    return keyboard((*buttons, Button(render("topics_general_button", language=language), ShowTopics(ALL_TOPICS))))
 
 
 async def start(update: Update, context: Context) -> None:
     assert update.effective_message is not None
-    await _say_template(update.effective_message, context, "greeting", reply_markup=_topic_keyboard(context))
+    markup = _topic_keyboard(context, _message_language(update.effective_message, context))
+    await _say_template(update.effective_message, context, "greeting", reply_markup=markup)
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -168,7 +180,8 @@ async def help_command(update: Update, context: Context) -> None:
 
 async def topics(update: Update, context: Context) -> None:
     assert update.effective_message is not None
-    await _say_template(update.effective_message, context, "topics", reply_markup=_topic_keyboard(context))
+    markup = _topic_keyboard(context, _message_language(update.effective_message, context))
+    await _say_template(update.effective_message, context, "topics", reply_markup=markup)
 
 
 async def sources(update: Update, context: Context) -> None:
@@ -308,9 +321,10 @@ def _is_admin(update: Update, context: Context) -> bool:
 
 
 async def _show_topic(query: CallbackQuery, context: Context, group: str | None) -> None:
-    kb = context.bot_data.dialogue.kb
+    language = chat_language(context, query.from_user)
+    kb = _chat_kb(context, language)
     if group is None:
-        markup, title = _topic_keyboard(context), to_html(render("topics", language=chat_language(context)))
+        markup, title = _topic_keyboard(context, language), to_html(render("topics", language=language))
         await with_retry(lambda: query.edit_message_text(title, reply_markup=markup))
         return
     if group != ALL_TOPICS and group not in kb.credentials:
@@ -319,8 +333,8 @@ async def _show_topic(query: CallbackQuery, context: Context, group: str | None)
                and ((group == ALL_TOPICS and (not e.credentials or len(e.credentials) > 1))
                     or (group != ALL_TOPICS and list(e.credentials) == [group]))]
     buttons = [Button(e.question, ShowEntry(e.id)) for e in entries]
-    markup = keyboard((*buttons, Button(translations(chat_language(context)).gettext("« Back"), ShowTopics())))
-    title = to_html(render("topic_title", kb, language=chat_language(context), group=None if group == ALL_TOPICS else group))
+    markup = keyboard((*buttons, Button(translations(language).gettext("« Back"), ShowTopics())))
+    title = to_html(render("topic_title", kb, language=language, group=None if group == ALL_TOPICS else group))
     await with_retry(lambda: query.edit_message_text(title, reply_markup=markup))
 
 
@@ -333,7 +347,10 @@ def inline_entries(matcher: Matcher, text: str) -> list[Entry]:
 async def inline_query(update: Update, context: Context) -> None:
     query = update.inline_query
     assert query is not None
-    dialogue = context.bot_data.dialogue
+    # In the query's own language; an empty or wordless query in the user's Telegram language.
+    main = context.bot_data.dialogue
+    prior = (query.from_user.language_code or "")[:2].lower() if query.from_user else ""
+    dialogue = main.voices.get(detect_language(query.query, prior if prior in LANGUAGES else None), main)
     if query.query.strip():
         ranked = inline_entries(dialogue.matcher, query.query)
     else:
@@ -360,7 +377,8 @@ async def on_error(update: object, context: Context) -> None:
     if isinstance(update, Update) and update.effective_chat:
         chat_id = update.effective_chat.id
         try:
-            await with_retry(lambda: context.bot.send_message(chat_id, to_html(render("went_wrong"))))
+            text = to_html(render("went_wrong", language=chat_language(context, update.effective_user)))
+            await with_retry(lambda: context.bot.send_message(chat_id, text))
         except Exception:  # the error may be that Telegram is unreachable: nothing more to do here
             log.warning("could not tell the user about the error")
 
