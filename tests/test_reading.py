@@ -87,9 +87,9 @@ def test_a_clear_leader_is_answered_with_the_others_offered(dialogue, matcher):
 # Written before the mechanism, by someone who never saw the knowledge base; first try: tune 41.9%, holdout 41.0%.
 # Thresholds are chosen on the tune half only; these floors guard what has been reached.
 # fresh_batch3.yaml came after the mechanism, from the same kind of writer: first try on main 79%.
-# Reached after issue 12's second pass: tune 96/117, holdout 99/117, batch3 84/100.
-@pytest.mark.parametrize("name, floor", [("fresh_tune.yaml", 0.80), ("fresh_holdout.yaml", 0.82),
-                                         ("fresh_batch3.yaml", 0.81)])
+# Reached after issue 12's second pass: tune 98/117, holdout 100/117, batch3 88/100.
+@pytest.mark.parametrize("name, floor", [("fresh_tune.yaml", 0.82), ("fresh_holdout.yaml", 0.83),
+                                         ("fresh_batch3.yaml", 0.85)])
 def test_fresh_questions_do_not_fall_back(dialogue, name, floor):
     outcomes = evaluate.run(dialogue, evaluate.load_cases(FRESH / name))
     ok, n = evaluate.summary(outcomes)["all"]
