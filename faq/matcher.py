@@ -668,8 +668,16 @@ def _words_re(words: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in folded) + r")\b") if folded else None
 
 
+def _lead(top: float, ranking: tuple[Scored, ...], norm: Normalized) -> float:
+    """How far the top entry is ahead of its rivals. A question naming one credential compares nothing: an
+    entry comparing credentials is no rival to one about that credential ("does NHA charge more if…")."""
+    one = len(norm.credentials) == 1
+    rivals = [s for s in ranking[1:] if not (one and len(s.entry.credentials) > 1)]
+    return top - (rivals[0].score if rivals else 0.0)
+
+
 def _sure(top: float, ranking: tuple[Scored, ...], norm: Normalized, gate: Gate) -> bool:
-    lead = top - (ranking[1].score if len(ranking) > 1 else 0.0)
+    lead = _lead(top, ranking, norm)
     if len(norm.tokens) == 1 and not norm.credentials:
         # One word ("exam?") is too little to be sure of, unless it is exactly one entry's whole phrasing.
         return top >= gate.one_word_at and lead >= gate.clear_margin
@@ -679,7 +687,7 @@ def _sure(top: float, ranking: tuple[Scored, ...], norm: Normalized, gate: Gate)
 
 def _leads(top: float, ranking: tuple[Scored, ...], norm: Normalized, gate: Gate) -> bool:
     """Not sure, but the first option leads clearly enough to answer it and offer the others beside it."""
-    lead = top - (ranking[1].score if len(ranking) > 1 else 0.0)
+    lead = _lead(top, ranking, norm)
     return len(norm.tokens) > 1 and top >= gate.lead_at and lead >= gate.lead_margin
 
 

@@ -154,3 +154,9 @@ def test_a_credential_named_inside_a_phrase_is_lent_to_the_parts(dialogue, match
     part = matcher.normalize("how long if i mail it in with outside ceus")
     assert matcher.decide_part(part, frozenset()).ranking[0].entry.id == "ncct-outside-ce"
     assert not matcher.decide_part(part, frozenset({"CMA"})).ranking[0].entry.id.startswith("ncct")
+
+
+def test_a_question_about_one_credential_is_no_comparison(dialogue):
+    # the CMA-vs-CCMA entry shares "more" with it, but a question naming NHA alone compares nothing
+    reply = dialogue.reply("does nha charge more when my ce comes from another company?")
+    assert (reply.kind, reply.entry) == ("answer", "nha-ce")
