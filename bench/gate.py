@@ -2,9 +2,11 @@
 
     python -m bench.gate [--tune tests/data/fresh_tune.yaml] [--holdout tests/data/fresh_holdout.yaml]
 
-For each candidate `Gate` it replays the tuning questions through the whole dialogue and scores
-right answers and right declines, with a wrong answer (or an answered out-of-scope question) costing twice a
-right one: a wrong answer is worse than a question back. The best candidate is then measured, once, on the
+Each candidate `Gate` replays the tuning questions through the whole dialogue and scores right answers and
+right declines, with a wrong answer (or an answered out-of-scope question) costing twice a right one: a wrong
+answer is worse than a question back. The search moves one threshold at a time over its values (the others
+held), keeps a change only when it scores better, and sweeps again until a sweep changes nothing: the full
+grid of seven thresholds would be thousands of replays. The gate it ends on is then measured, once, on the
 held-out set: answer precision, the clarify rate and the decline rate on out-of-scope questions.
 """
 
@@ -12,8 +14,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,9 +33,11 @@ GRID = {
     "margin": (4.0, 7.0, 10.0),
     "clear_winner_at": (40.0, 45.0, 50.0),
     "clear_margin": (12.0, 18.0),
-    "lead_margin": (6.0, 10.0, 14.0),
+    "lead_at": (40.0, 45.0, 50.0, 55.0),
+    "lead_margin": (3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 14.0),
     "decline_below": (35.0, 38.0, 42.0, 46.0),
 }
+MAX_SWEEPS = 4
 
 
 @dataclass(frozen=True)
@@ -79,9 +83,19 @@ def score(dialogue: Dialogue, cases: list[EvalCase]) -> Score:
     return Score(right, wrong, clarified, declined, len(cases) - oos, oos_declined, oos)
 
 
-def candidates() -> list[Gate]:
-    names = list(GRID)
-    return [Gate(**dict(zip(names, values, strict=True))) for values in itertools.product(*GRID.values())]
+def search(objective: Callable[[Gate], int], start: Gate = GATE) -> Gate:
+    """The gate a threshold-at-a-time search ends on, from `start`; a tie keeps the gate it has."""
+    best, best_score = start, objective(start)
+    for _ in range(MAX_SWEEPS):
+        moved = False
+        for name, values in GRID.items():
+            for value in values:
+                candidate = dataclasses.replace(best, **{name: value})
+                if candidate != best and (found := objective(candidate)) > best_score:
+                    best, best_score, moved = candidate, found, True
+        if not moved:
+            break
+    return best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,11 +105,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     dialogue = Dialogue()
     tune, holdout = load_cases(args.tune), load_cases(args.holdout)
-    results = []
-    for gate in candidates():
-        dialogue.matcher.gate = gate
-        results.append((score(dialogue, tune).objective, gate == GATE, gate))
-    best = max(results, key=lambda r: (r[0], r[1]))[2]  # ties go to the gate in use
+    seen: dict[Gate, int] = {}
+
+    def objective(gate: Gate) -> int:
+        if gate not in seen:
+            dialogue.matcher.gate = gate
+            seen[gate] = score(dialogue, tune).objective
+        return seen[gate]
+
+    best = search(objective)
     report = {}
     for name, gate in (("in use", GATE), ("best on tune", best)):
         dialogue.matcher.gate = gate

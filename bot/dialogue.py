@@ -251,7 +251,7 @@ class Dialogue:
 
     def _faq_decision(self, turn: Turn) -> Decision:
         parts = [self.matcher.normalize(p) for p in segment.questions(turn.raw)]
-        return self.matcher.decide_parts(turn.norm, parts)
+        return self.matcher.decide_parts(turn.norm, parts, self.markers_in(turn.folded))
 
     def _faq(self, turn: Turn, state: ChatState) -> Said:
         reply, state = self._from_decision(self._faq_decision(turn), state, turn.raw)
@@ -261,6 +261,12 @@ class Dialogue:
         return reply, state
 
     # --- the eligibility check -------------------------------------------------------------------------
+
+    def markers_in(self, folded: str) -> frozenset[str]:
+        """The credentials whose one-word names the message uses, even inside a phrase ("aama approved")."""
+        words = set(folded.split())
+        return frozenset(cid for cid, spec in self.kb.credentials.items()
+                         if any(fold(m) in words for m in spec.markers if " " not in fold(m)))
 
     def _credentials_in(self, text: str) -> frozenset[str]:
         return self.matcher.normalize(text).credentials

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -217,6 +217,10 @@ _LAST_CYCLE = re.compile(r"\blast\s+(?:cycle|time|period|renewal)\b[^.?!;,]*?"
                          r"(?=\bbut\b|\band\b|\bthis\s+(?:cycle|time)|\bso\b|"
                          r"\d+\s+(?:(?:points?|pts|ceus?|credits?|ccp)\s+)?this\s+(?:cycle|time)|"
                          r"\bplus\b|[.?!;]|$)|(?:el\s+)?ciclo\s+pasado[^.?!;]*?(?=\by\s+en\b|[.?!;]|$)")
+# "1 hour videos", "2 hour webinars": the length of each of several items, not hours the user has ("a 6 hour
+# course" is the user's 6 hours)
+_EACH_ITEM_AFTER = (r"(?!\s*(?:long\s+)?(?:videos|webinars|courses|classes|sessions|modules|trainings|lectures|"
+                    r"programs|lessons|seminars|workshops)\b)")
 _POINTS_BACK = re.compile(r"\b(?:that|this|the\s+same|those|these|ese|esa|esas|esos|el\s+mismo|la\s+misma)\s+$")
 _LAST_CYCLE_BEFORE = re.compile(r"\d+\s*(?:(?:points?|pts|ceus?|credits?|hours?|ccp)\s*)*\s+"
                                 r"(?:last\s+(?:cycle|time|period))")
@@ -330,6 +334,10 @@ def _times(text: str, found: Numbers, today: date) -> None:
         m2 = re.search(r"\b(\d+)\s+more\s+(months?)\b", text)
         if m2:
             found.expires_in = (float(m2.group(1)), "month")
+    if re.search(r"(?:expired?d?|laps(?:ed|e))\s+(?:at\s+|on\s+)?(?:the\s+)?end\s+of\s+last\s+month", text) \
+            and found.expired is None and found.expiry is None:
+        found.expiry = today.replace(day=1) - timedelta(days=1)  # the last day of the month before this one
+        found.expiry_exact, found.expiry_past = True, True
     for word, (amount, unit) in _WORD_AGO.items():
         if re.search(rf"(?:expired?d?|laps(?:ed|e))\s+{word}", text) and found.expired is None:
             found.expired, found.expiry_past = (amount, unit), True
@@ -363,6 +371,9 @@ def _times(text: str, found: Numbers, today: date) -> None:
             continue
         verb = _verb_before(text, d.start)
         between = text[max(0, d.start - 45):d.start]
+        if verb == "past" and re.search(r"(?:cpr|bls|card)\s+(?:has\s+|had\s+)?(?:expired|lapsed)\s+(?:in|on|at)?\s*$",
+                                        between):
+            verb = "other"  # "my bls card expired in august": the card's date, not the credential's
         if verb == "other" or verb is None:
             if verb is None and d.year and re.search(r"\b(cma|ccma|rma|ncma|nha|cmaa)\s+(?:in\s+|since\s+)?$",
                                                       between):
@@ -522,10 +533,15 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
                          r"that|this|\w+)", masked):
         if free(m.span(1)):
             put("from", float(m.group(1)), m.span(1), add=True)
-    for m in re.finditer(rf"{NUM}\s*(?:contact\s+|clock\s+|ce\s+)?(?:hours?|hrs?|horas)\b", masked):
+    # "6 hours total" is the whole: a later "6.0 contact hours" restates it rather than adding to it
+    stated = re.search(rf"{NUM}\s*(?:contact\s+|clock\s+|ce\s+)?(?:hours?|hrs?)\s+(?:in\s+)?total\b|"
+                       rf"\btotal\s+(?:of\s+)?{NUM}\s*(?:contact\s+|clock\s+|ce\s+)?(?:hours?|hrs?)\b", masked)
+    if stated and free(stated.span()):
+        put("hours", float(next(g for g in stated.groups() if g)), stated.span())
+    for m in re.finditer(rf"{NUM}\s*(?:contact\s+|clock\s+|ce\s+)?(?:hours?|hrs?|horas)\b{_EACH_ITEM_AFTER}", masked):
         # "a 6 hour course ... that 6 hour course": the same hours named again, not 6 more
         again = values.get("hours") == float(m.group(1)) and _POINTS_BACK.search(masked[:m.start()])
-        if free(m.span(1)) and not again:
+        if free(m.span(1)) and not again and not stated:
             put("hours", float(m.group(1)), m.span(1), add=True)
     for m in re.finditer(rf"{NUM}\s*(?:total\s*)?{_U}\b", masked):
         if free(m.span(1)):

@@ -161,6 +161,8 @@ class KnowledgeBase:
     synonyms: SynonymSpec
     stopwords: frozenset[str]
     other_bodies: tuple[OtherBody, ...] = ()
+    # Real words that typo correction leaves alone (common_words.txt, when the knowledge base has one)
+    common_words: frozenset[str] = frozenset()
     language: str = "en"
     # The same knowledge base in other languages (faq/data/<language>/): entries with the same ids, rules,
     # facts and sources; their own questions, phrasings, answers, synonyms and stop words.
@@ -212,6 +214,14 @@ def _render(path: Path, entry_id: str, field: str, source: str, context: dict[st
         return _jinja.from_string(source).render(context).strip()
     except jinja2.TemplateError as exc:
         raise KnowledgeBaseError(path, f"{field} template: {exc}", entry_id) from None
+
+
+def _read_words(path: Path) -> frozenset[str]:
+    """One word a line, '#' comments; none when the file is absent."""
+    if not path.exists():
+        return frozenset()
+    with path.open(encoding="utf-8") as fh:
+        return frozenset(w for line in fh if (w := line.strip()) and not w.startswith("#"))
 
 
 def load(data_dir: Path | str = DATA_DIR) -> KnowledgeBase:
@@ -308,6 +318,7 @@ def load(data_dir: Path | str = DATA_DIR) -> KnowledgeBase:
         synonyms=synonyms,
         stopwords=frozenset(str(w) for w in stopwords),
         other_bodies=tuple(other_bodies),
+        common_words=_read_words(data_dir / "common_words.txt"),
     )
     languages = {lang: load_translation(base, data_dir / lang) for lang in TRANSLATED if (data_dir / lang).is_dir()}
     return replace(base, translations=MappingProxyType(languages))

@@ -38,7 +38,8 @@ class Gate:
     margin: float = 7.0
     clear_winner_at: float = 50.0  # a middling top score is still answered when it leads by `clear_margin`
     clear_margin: float = 18.0
-    lead_margin: float = 10.0  # from clear_winner_at, a lead this large answers and offers the runners-up
+    lead_at: float = 50.0  # from here, a lead of `lead_margin` answers and offers the runners-up
+    lead_margin: float = 10.0
     one_word_at: float = 95.0  # a one-word question is answered only when it is one entry's whole phrasing
     decline_below: float = 42.0  # under this nothing fits
 
@@ -264,25 +265,27 @@ class Matcher:
             return Answered(top.entry, top.score, ranking, alternatives=options[1:])
         return Unsure(options, top.score, ranking)
 
-    def decide_parts(self, whole: Normalized, parts: list[Normalized]) -> Decision:
+    def decide_parts(self, whole: Normalized, parts: list[Normalized], named: frozenset[str] = frozenset()) -> Decision:
         """A message read in its asking parts (faq.segment): each part decided on its own, so a story around
         the question cannot drown it, and two questions get two answers. A part that names no credential
-        takes the one the whole message names. A short message with one asking part is decided whole, or by
-        that part when the part alone answers and the whole is declined (a story outweighing its question) or
-        unsure with that same entry first."""
-        if len(whole.credentials) == 1:
-            parts = [p if p.credentials else replace(p, credentials=whole.credentials) for p in parts]
+        takes those the whole message names (`named`: also those named inside a phrase, as "aama" in "aama
+        approved ceus"). A short message with one asking part is decided whole, or by that part when the part
+        alone answers and the whole is declined (a story outweighing its question) or unsure with that same
+        entry first."""
+        named = whole.credentials or named
         if not parts or (len(parts) == 1 and len(whole.tokens) <= LONG_MESSAGE):
             decided = self.decision(whole)
-            declined = isinstance(decided, Declined) and decided.pointer is None
+            # "renew my kids' medicaid?" stays declined whatever its asking part says
+            declined = isinstance(decided, Declined) and decided.pointer is None \
+                and not set(whole.tokens) & self.out_of_scope
             if parts and (declined or isinstance(decided, Unsure)):
-                alone = self.decision(parts[0])
+                alone = self.decide_part(parts[0], named)
                 # unsure of the whole, the part decides only when it answers with the whole's own first guess
                 if isinstance(alone, Answered) and (declined or (
                         bool(decided.ranking) and decided.ranking[0].entry == alone.entry)):
                     return alone
             return decided
-        decisions = [self.decision(p) for p in parts]
+        decisions = [self.decide_part(p, named) for p in parts]
         answered: list[Answered] = []
         for d in decisions:
             if isinstance(d, Answered) and all(a.entry.id != d.entry.id for a in answered):
@@ -300,9 +303,20 @@ class Matcher:
         merged = [d for d in decisions if isinstance(d, Merged)]
         if merged:
             return merged[0]
+        pointed = [d for d in decisions if isinstance(d, Declined) and d.pointer]
+        if pointed:  # nothing of ours answered, and one part is plainly about something else: say where to ask
+            return pointed[0]
         if not isinstance(whole_decision, Declined):
             return whole_decision
         return max(unsure, key=lambda d: d.score) if unsure else whole_decision
+
+    def decide_part(self, part: Normalized, named: frozenset[str]) -> Decision:
+        """A part decided with the credentials the message names when it names none itself. Borrowed
+        credentials only rank: a part that did not name two credentials is not comparing them (no merge)."""
+        if part.credentials or not named:
+            return self.decision(part)
+        borrowed = self.decision(replace(part, credentials=named))
+        return self.decision(part) if isinstance(borrowed, Merged) else borrowed
 
     def _merge(self, top: Scored, ranking: tuple[Scored, ...],
                norm: Normalized) -> tuple[str, tuple[Entry, ...]] | None:
@@ -693,8 +707,16 @@ def _words_re(words: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in folded) + r")\b") if folded else None
 
 
+def _lead(top: float, ranking: tuple[Scored, ...], norm: Normalized) -> float:
+    """How far the top entry is ahead of its rivals. A question naming one credential compares nothing: an
+    entry comparing credentials is no rival to one about that credential ("does NHA charge more if…")."""
+    one = len(norm.credentials) == 1
+    rivals = [s for s in ranking[1:] if not (one and len(s.entry.credentials) > 1)]
+    return top - (rivals[0].score if rivals else 0.0)
+
+
 def _sure(top: float, ranking: tuple[Scored, ...], norm: Normalized, gate: Gate) -> bool:
-    lead = top - (ranking[1].score if len(ranking) > 1 else 0.0)
+    lead = _lead(top, ranking, norm)
     if len(norm.tokens) == 1 and not norm.credentials:
         # One word ("exam?") is too little to be sure of, unless it is exactly one entry's whole phrasing.
         return top >= gate.one_word_at and lead >= gate.clear_margin
@@ -704,8 +726,8 @@ def _sure(top: float, ranking: tuple[Scored, ...], norm: Normalized, gate: Gate)
 
 def _leads(top: float, ranking: tuple[Scored, ...], norm: Normalized, gate: Gate) -> bool:
     """Not sure, but the first option leads clearly enough to answer it and offer the others beside it."""
-    lead = top - (ranking[1].score if len(ranking) > 1 else 0.0)
-    return len(norm.tokens) > 1 and top >= gate.clear_winner_at and lead >= gate.lead_margin
+    lead = _lead(top, ranking, norm)
+    return len(norm.tokens) > 1 and top >= gate.lead_at and lead >= gate.lead_margin
 
 
 def _credential_factor(entry_creds: tuple[str, ...], asked: frozenset[str]) -> float:

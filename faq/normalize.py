@@ -20,6 +20,8 @@ TYPO_CUTOFF = 84
 TYPO_MIN_LEN = 4
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_POSSESSIVE = re.compile(r"'s\b")
+_INFLECTIONS = (("ed", ""), ("ed", "e"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"))
 _CRED_PREFIX = "@"
 # Letters Spanish does not spell with: such a word in a Spanish message is English ("sheet", "where", "soon").
 _ENGLISH_SPELLING = re.compile(r"sh|th|w|oo|ee")
@@ -31,11 +33,12 @@ class Normalized:
     credentials: frozenset[str]
 
 
-def fold(text: str) -> str:
-    """Lower-case ASCII words separated by single spaces."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    text = text.replace("'", "")
-    return " ".join(_NON_WORD.sub(" ", text).split()[:MAX_TOKENS])
+def fold(text: str, limit: int | None = MAX_TOKENS) -> str:
+    """Lower-case ASCII words separated by single spaces (the first `limit` of them)."""
+    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'")).encode("ascii", "ignore").decode("ascii").lower()
+    # A possessive is its noun: "nha's own courses" names NHA ("nhas" would name nothing).
+    text = _POSSESSIVE.sub("", text).replace("'", "")
+    return " ".join(_NON_WORD.sub(" ", text).split()[:limit])
 
 
 def spanish_sound(word: str) -> str:
@@ -58,6 +61,7 @@ class Normalizer:
         ordered = sorted(phrases, key=len, reverse=True)
         self._phrases = phrases
         self._phrase_re = re.compile(r"\b(" + "|".join(re.escape(p) for p in ordered) + r")\b")
+        self._common = kb.common_words
         vocab = set(extra_vocabulary) | set(self._stop) | set(self._words)
         for p in phrases:
             vocab.update(p.split())
@@ -97,6 +101,9 @@ class Normalizer:
             return heard
         if len(word) < TYPO_MIN_LEN:
             return word
+        if word in self._common:  # a real word: only its inflection comes off ("changed" is "change")
+            return next((stem for cut, add in _INFLECTIONS if word.endswith(cut)
+                         and (stem := word[:-len(cut)] + add) in self._vocab), word)
         best = process.extractOne(word, self._typo_choices, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
         if best:
             return best[0]
@@ -112,7 +119,8 @@ class Normalizer:
         return word
 
     def __call__(self, text: str) -> Normalized:
-        words = [self._correct(w) for w in fold(text).split()]
+        # "$$ for the exam?": a dollar sign asks a price (fold would drop it); the amount itself is no content
+        words = [self._correct(w) for w in fold(text.replace("$", " dollars ")).split()]
         joined = self._phrase_re.sub(lambda m: self._phrases[m.group(1)], " ".join(words))
         tokens: list[str] = []
         credentials: set[str] = set()

@@ -15,19 +15,29 @@ _QUESTION_WORD = (r"(?:how|hw|what|whats|wat|when|where|who|whos|why|which|can|c
                   # Spanish, folded: "cuantos", "como", "puedo", "se puede", "tengo que", "hay que", "es cierto"
                   r"cuantos|cuantas|cuanto|cuanta|como|cuando|donde|que|q|cual|cuales|quien|puedo|puede|pueden|"
                   r"se puede|tengo que|hay que|es cierto|es verdad|necesito|debo|sirve|sirven|cuenta|cuentan)")
-_ASKS_AT_START = re.compile(rf"^{_QUESTION_WORD}\b")
+# "also whats the number", "ok and how long": a question may open with a word that joins it to the one before
+_ASKS_AT_START = re.compile(rf"^(?:(?:and|also|plus|but|so|or|then|ok|okay|oh|well|anyway|lastly|finally|y|pero|"
+                            rf"tambien|on|at|by|from|for|with|to|en|de|con|para|por)\s+)*{_QUESTION_WORD}\b")
 # "just wondering if", "i need to know how", "please tell me what", "not sure whether"
 _ASKS_INSIDE = re.compile(r"\b(wondering|want to know|wanna know|need to know|not sure (if|whether|how|what|when)|"
                           r"tell me|question is|any idea|anyone know|confused about|help me understand|"
                           r"can you explain|explain|quisiera saber|quiero saber|queria saber|me gustaria saber|me pregunto|"
                           r"alguien sabe|no se si|no se cuant|no se como|mi pregunta es|me pueden decir|"
                           r"me podrian decir|me pueden ayudar|me explican)\b")
+# A phone message often runs its question on from the story without a stop ("...so confused lol what even counts
+# now"): from such a phrase on, the clause asks.
+_ASKS_MIDWAY = re.compile(r"\b(?:how (?:many|much|long|often|soon|far|early|late|do|does|can|is)|"
+                          r"what (?:even |actually )?(?:counts|do i|does|is|are|happens|if)|"
+                          r"when (?:is|do|does|can|should|will)|(?:is|isnt) (?:that|it|this) (?:true|still)|"
+                          r"do i (?:need|have|still)|can i (?:still|use|count|get))\b")
 # Where a sentence starts another question: "..., and how many tries do i get", "... but when is it due"
 _SECOND_QUESTION = re.compile(rf"(?:,\s*|\s+)(?:and|also|plus|but|so|or|then|and also|y|o|pero|tambien|y tambien)\s+"
-                              rf"(?={_QUESTION_WORD}\b)")
+                              rf"(?=(?:(?:on|at|in|by|from|for|with|to|en|a|de|con|para|por)\s+)?{_QUESTION_WORD}\b)")
 # "is that still a thing?", "can i count those?": a short question about what the sentence before it said
 _POINTS_BACK = re.compile(r"\b(that|those|these|this|it|them|they|there|eso|esos|esas|esto|cierto|verdad)\b")
 SHORT_QUESTION = 6  # words
+RUN_ON_WORDS = 12
+POINTED_WORDS = 12
 
 MIN_PART_WORDS = 2
 
@@ -43,13 +53,22 @@ def questions(text: str) -> list[str]:
     previous = ""
     for sentence in sentences(text):
         whole_asks = sentence.rstrip().endswith("?")
-        for clause in _SECOND_QUESTION.split(fold(sentence)):
+        # the whole sentence: a run-on message often asks at its very end, past what one question is read up to
+        for said in _SECOND_QUESTION.split(fold(sentence, limit=None)):
+            midway = None if whole_asks or _asks(said) else _ASKS_MIDWAY.search(said)
+            clause = said[midway.start():] if midway else said
+            if not whole_asks:  # a question with no "?" runs on into more story: it is read up to a few words
+                clause = " ".join(clause.split()[:RUN_ON_WORDS])
             words = clause.split()
-            if len(words) >= MIN_PART_WORDS and (whole_asks or _asks(clause)):
-                if len(words) <= SHORT_QUESTION and _POINTS_BACK.search(clause) and previous:
-                    clause = f"{previous} {clause}"
+            points_back = len(words) <= SHORT_QUESTION and bool(_POINTS_BACK.search(clause))
+            if len(words) >= MIN_PART_WORDS and (whole_asks or midway or _asks(clause)):
+                if points_back and previous:
+                    # "that" is what was said last: the end of the clause before ("is that true or is there
+                    # another way?": both point at the story, not at each other)
+                    clause = " ".join([*previous.split()[-POINTED_WORDS:], clause])
                 parts.append(clause)
-            previous = clause
+            if not points_back:
+                previous = said
     return parts
 
 

@@ -13,6 +13,9 @@ from faq.extract import extract
         ("I have forty five points, twenty of them aama-approved", {"total": 45, "aama": 20}),
         ("did 7 credits so far", {"total": 7}),
         ("12 hours of ce", {"hours": 12}),
+        ("3 hours from a webinar and 2 hours from a conference", {"hours": 5}),
+        ("a course of 4 hours total, the certificate says 4.0 contact hours", {"hours": 4}),  # one total, restated
+        ("my job has free 1 hour videos for ce", {}),  # the length of one video, not the user's hours
         ("i have 20 aama ceus and 25 non-aama", {"aama": 20, "non_aama": 25}),
         ("45 points: 20 aama, 12 clinical, 10 admin and 15 general",
          {"total": 45, "aama": 20, "clinical": 12, "admin": 10, "general": 15}),
@@ -61,6 +64,16 @@ def test_certification_month(text, month):
 )
 def test_general_questions_hold_no_personal_numbers(text):
     assert not extract(text).any
+
+
+def test_a_cpr_cards_expiry_is_not_the_credentials():
+    assert extract("my bls card expired in june, does my cma still need one", today=date(2026, 11, 25)).expiry is None
+    assert extract("my cma expired in june", today=date(2026, 11, 25)).expiry == date(2026, 6, 30)
+
+
+def test_the_end_of_last_month_is_its_last_day():
+    found = extract("my cma lapsed at the end of last month", today=date(2026, 3, 10))
+    assert (found.expiry, found.expiry_exact, found.expiry_past) == (date(2026, 2, 28), True, True)
 
 
 def test_ones_is_a_pronoun_not_a_number() -> None:

@@ -101,11 +101,11 @@ def test_lint_is_clean_on_the_shipped_knowledge_base(tmp_path):
 
 def test_lint_lists_entries_the_matcher_cannot_tell_apart(kb_copy, tmp_path):
     edit_entries(kb_copy, "nha.yaml",
-                 lambda es: first(es, "nha-fee")["phrasings"].append("how many hours of ce for my ccma renewal"))
+                 lambda es: first(es, "nha-fee")["phrasings"].append("how many hours of ce"))  # nha-ce's own question
     result = subprocess.run([sys.executable, "-m", "bot", "faq", "lint"], capture_output=True, text=True,
                             env={"RECERTBOT_KB_DIR": str(kb_copy), "PATH": "/usr/bin:/bin"}, cwd=tmp_path, timeout=60)
     assert result.returncode == 1
-    assert "confusable (en): 'nha-fee'" in result.stdout and "'nha-ce'" in result.stdout
+    assert "confusable (en): " in result.stdout and "'nha-fee'" in result.stdout and "'nha-ce'" in result.stdout
 
 
 def test_lint_lists_spanish_entries_the_matcher_cannot_tell_apart(kb_copy, tmp_path):

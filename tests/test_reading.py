@@ -14,13 +14,27 @@ FRESH = ROOT / "tests" / "data"
     ("how many ceus do i need for my cma", ["how many ceus do i need for my cma"]),
     ("My boss is great. We moved in June. How many CEUs for my CMA?", ["how many ceus for my cma"]),
     ("what's the fee to retake the exam and how many tries do i get",
-     ["whats the fee to retake the exam", "how many tries do i get"]),
+     ["what the fee to retake the exam", "how many tries do i get"]),
     ("I love my job. My kids are 5 and 7.", []),
     ("my cma needs a cpr card right. is that still a thing?",
      ["my cma needs a cpr card right is that still a thing"]),
     ("i pay every year and i think its $50 but when is it even due",
      ["i pay every year and i think its 50 when is it even due"]),
     ("just wondering if cpr counts for ceus", ["just wondering if cpr counts for ceus"]),
+    # a question opening with a joining word, or a preposition before its question word
+    ("whats the fee for the cma exam? also what number do i call about recert",
+     ["whats the fee for the cma exam", "also what number do i call about recert"]),
+    ("how long is my ccma good for, and on what day does it end",
+     ["how long is my ccma good for", "how long is my ccma good for on what day does it end"]),
+    # two short questions pointing back both point at the story, not at each other
+    ("my friend says you must finish an accredited program first. is that true or is there another way?",
+     ["my friend says you must finish an accredited program first is that true",
+      "my friend says you must finish an accredited program first is there another way"]),
+    ("my old boss always did my paperwork and now im lost lol what even counts for my rma",
+     ["what even counts for my rma"]),
+    # past the 60 words one question is read up to, and running on into more story without a "?"
+    ("so " + "this is a long story about my week " * 8 + "anyway when is my amt fee due i thought it was january "
+     "but the bank says otherwise and my cat", ["when is my amt fee due i thought it was january but"]),
 ])
 def test_the_asking_parts_of_a_message(text, parts):
     assert segment.questions(text) == parts
@@ -72,7 +86,10 @@ def test_a_clear_leader_is_answered_with_the_others_offered(dialogue, matcher):
 
 # Written before the mechanism, by someone who never saw the knowledge base; first try: tune 41.9%, holdout 41.0%.
 # Thresholds are chosen on the tune half only; these floors guard what has been reached.
-@pytest.mark.parametrize("name, floor", [("fresh_tune.yaml", 0.75), ("fresh_holdout.yaml", 0.78)])
+# fresh_batch3.yaml came after the mechanism, from the same kind of writer: first try on main 79%.
+# Reached after issue 12's second pass: tune 98/117, holdout 100/117, batch3 88/100.
+@pytest.mark.parametrize("name, floor", [("fresh_tune.yaml", 0.82), ("fresh_holdout.yaml", 0.83),
+                                         ("fresh_batch3.yaml", 0.85)])
 def test_fresh_questions_do_not_fall_back(dialogue, name, floor):
     outcomes = evaluate.run(dialogue, evaluate.load_cases(FRESH / name))
     ok, n = evaluate.summary(outcomes)["all"]
@@ -88,3 +105,58 @@ def test_one_part_answered_and_the_other_offered(dialogue, matcher):
     whole = matcher.normalize(f"{first} and my cma? {second}?")  # two credentials: none is carried into a part
     decision = matcher.decide_parts(whole, parts)
     assert isinstance(decision, Several) and len(decision.answers) == 1 and decision.offers
+
+
+@pytest.mark.parametrize("text, entry", [
+    ("got 3 kids and 2 dogs lol. do i need a cpr card to recertify my cma?", "cma-cpr"),
+    ("so i did 12 webinars at work this spring. how long does the aama take to process a recert sent by mail?",
+     "cma-processing"),
+])
+def test_numbers_in_the_story_leave_the_question_to_the_faq(dialogue, text, entry):
+    # The check could only ask for more numbers; the question itself is one we answer.
+    reply = dialogue.reply(text)
+    assert (reply.kind, reply.entry) == ("answer", entry)
+
+
+def test_the_users_own_standing_still_goes_to_the_check(dialogue):
+    assert dialogue.reply("I have 45 points, 20 AAMA-approved. can i recertify?").kind == "check"
+
+
+@pytest.mark.parametrize("text", ["thinking of switching to the ccma for the money. how much more per hour does a ccma earn",
+                                  "anyone hiring medical assistants near dallas? i have my cma",
+                                  "when do i renew my mom medicare card",
+                                  "my vehicle tags expired 3 weeks ago, can i renew them online"])
+def test_a_part_plainly_about_something_else_is_declined(dialogue, text):
+    assert dialogue.reply(text).kind == "decline"
+
+
+def test_a_part_takes_every_credential_the_message_names(matcher):
+    # "it" is the CMA exam: an NCCT entry, of a credential the message does not name, must not lead
+    text = ("so the cma exam went badly for me and honestly my confidence is shot, my aunt keeps telling me to go "
+            "for the ccma since her coworker passed it easily. how many more times can i even take it?")
+    whole = matcher.normalize(text)
+    (part,) = segment.questions(text)
+    assert matcher.decide(matcher.normalize(part)).ranking[0].entry.id == "ncct-retest"  # read alone
+    decision = matcher.decide_part(matcher.normalize(part), whole.credentials)
+    assert decision.ranking[0].entry.id == "cma-exam-attempts"
+
+
+def test_a_short_story_does_not_drown_its_question(dialogue):
+    reply = dialogue.reply("ok dumb question. my bls card expired in june and work doesnt need it now. but i remember "
+                           "when i got certified my teacher said you have to keep a current cpr card to recertify a "
+                           "cma. is that still a thing?")
+    assert (reply.kind, reply.entry) == ("answer", "cma-cpr")
+
+
+def test_a_credential_named_inside_a_phrase_is_lent_to_the_parts(dialogue, matcher):
+    # "aama approved" is one word to the matcher, but it names the CMA: a part about "outside ceus" is not NCCT's
+    assert dialogue.markers_in("only aama approved ceus so far") == {"CMA"}
+    part = matcher.normalize("how long if i mail it in with outside ceus")
+    assert matcher.decide_part(part, frozenset()).ranking[0].entry.id == "ncct-outside-ce"
+    assert not matcher.decide_part(part, frozenset({"CMA"})).ranking[0].entry.id.startswith("ncct")
+
+
+def test_a_question_about_one_credential_is_no_comparison(dialogue):
+    # the CMA-vs-CCMA entry shares "more" with it, but a question naming NHA alone compares nothing
+    reply = dialogue.reply("does nha charge more when my ce comes from another company?")
+    assert (reply.kind, reply.entry) == ("answer", "nha-ce")
