@@ -134,7 +134,7 @@ _VERDICT = re.compile(
     r"\bbe\s+(?:renewed|recertified|ok|okay|fine)|\b(?:have|need)\s+to\s+(?:re-?test|retake|test\s+again)|"
     r"\bwhere\s+(?:am\s+i|do\s+i\s+stand)|\bhow\s+(?:close|far)|\bto+\s+late|\bin\s+time\b|"
     r"\bwhat\s+(?:do|should|can|would|will)\s+i\s+(?:\w+\s+){0,3}do\b|\bmy\s+options|\bdeadline|"
-    r"\bwhen\s+(?:do|should|must|is|does|will)\s+(?:i|my|it)\b|\bby\s+when|\bdue\b|\bstill\s+(?:open|possible|"
+    r"\bwhen\s+(?:do|should|must|will)\s+i\b|\bwhen\s+(?:is|does|will)\s+my\b|\bby\s+when|\bstill\s+(?:open|possible|"
     r"an?\s+option|valid|good|active)|\bstuck\b|\blose\b|\b(?:cover|make\s+up|count\s+for|fill)\s+the\s+rest\b|"
     r"\bdo\s+i\s+(?:still\s+)?(?:need|have)\s+(?:to\s+)?(?:\d|get|earn|do|re|take|pass|pay)|"
     # Spanish, folded

@@ -1,6 +1,6 @@
 """The Spanish messages of our own (tests/data/spanish_messages.yaml, written before looking at the bot) and the
-fresh batch written by someone who never saw it (spanish_messages_2.yaml), as a regression guard. Both were
-written for 2026-11-25: the dates in them ("expired in August of this year") are read from that day."""
+fresh batches written by someone who never saw it (spanish_messages_2.yaml, _3.yaml), as regression guards. All
+were written for 2026-11-25: the dates in them ("expired in August of this year") are read from that day."""
 
 from datetime import date
 
@@ -19,7 +19,10 @@ def on_the_day(kb, matcher):
     return Dialogue(kb, matcher, today=lambda: WRITTEN_ON)
 
 
-@pytest.mark.parametrize("name, floor", [("spanish_messages.yaml", 0.95), ("spanish_messages_2.yaml", 0.96)])
+# spanish_messages_3.yaml: a second fresh batch, written after issue 14's work by a writer who never saw the bot;
+# first try 49/60 (81.7%).
+@pytest.mark.parametrize("name, floor", [("spanish_messages.yaml", 0.95), ("spanish_messages_2.yaml", 0.96),
+                                         ("spanish_messages_3.yaml", 0.8)])
 def test_spanish_messages_score_at_least_their_floor(on_the_day, name, floor):
     outcomes = evaluate.run(on_the_day, evaluate.load_cases(DATA / name))
     ok, n = evaluate.summary(outcomes)["all"]
