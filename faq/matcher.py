@@ -55,6 +55,10 @@ MERGE_GAP = 14.0  # entries of other credentials this close on a shared topic ar
 SUGGESTIONS = 3
 MAX_ANSWERS = 2  # a message asking more than this many things gets the first two answered
 LONG_MESSAGE = 12  # content words past which a message with one asking sentence is read by that sentence
+# A part that is only a question word ("who's right?", "which one?") asks nothing of its own: given the
+# message's credentials it would read as "who is the AAMA?".
+QUESTION_WORDS = frozenset({"who", "what", "when", "where", "why", "how", "which", "quien", "que", "cuando", "donde",
+                            "como", "cual"})
 RANKED = 6  # entries a decision looks at: the suggestions, the runner-up, and those a merge may join
 
 # How a question's credentials scale an entry's score (entry credentials vs credentials named).
@@ -313,7 +317,7 @@ class Matcher:
     def decide_part(self, part: Normalized, named: frozenset[str]) -> Decision:
         """A part decided with the credentials the message names when it names none itself. Borrowed
         credentials only rank: a part that did not name two credentials is not comparing them (no merge)."""
-        if part.credentials or not named:
+        if part.credentials or not named or set(part.tokens) <= QUESTION_WORDS:
             return self.decision(part)
         borrowed = self.decision(replace(part, credentials=named))
         return self.decision(part) if isinstance(borrowed, Merged) else borrowed

@@ -171,3 +171,11 @@ def test_a_question_about_one_credential_is_no_comparison(dialogue):
     # the CMA-vs-CCMA entry shares "more" with it, but a question naming NHA alone compares nothing
     reply = dialogue.reply("does nha charge more when my ce comes from another company?")
     assert (reply.kind, reply.entry) == ("answer", "nha-ce")
+
+
+def test_a_part_that_is_only_a_question_word_borrows_no_credential(dialogue):
+    # "who's right?" after a story naming the AAMA is not "who is the AAMA?"
+    reply = dialogue.reply("me and another MA at work keep going back and forth. she is a CMA (AAMA) and says a "
+                           "short webinar she watched on her phone counts for her points since it came with a "
+                           "certificate. I said it sounded too short to me. who's right?")
+    assert reply.entry != "name-aama", reply.text
