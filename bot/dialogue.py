@@ -208,7 +208,8 @@ class Dialogue:
 
     def _other_body(self, turn: Turn, state: ChatState) -> Said | None:
         """About a credential or body we don't cover: declined with where to ask, whatever words it shares."""
-        body = self.matcher.other_body(turn.folded)
+        asking = segment.questions(turn.raw) if turn.norm.credentials else None
+        body = self.matcher.other_body(turn.folded, asking)
         if body is None:
             return None
         return self._from_decision(Declined(0.0, self.kb.entries[body.entry] if body.entry else None), state, turn.raw)

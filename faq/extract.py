@@ -226,6 +226,9 @@ _LAST_CYCLE_BEFORE = re.compile(r"\d+\s*(?:(?:points?|pts|ceus?|credits?|hours?|
                                 r"(?:last\s+(?:cycle|time|period))")
 _CARRY = re.compile(r"(?:\bextra\s+\d+|\d+\s+extra|\d+\s*(?:points?|pts|credits?)?\s+(?:carry|roll))[^.?!;,]*"
                     r"|\(\s*\d+\s+extra\s*\)")
+# "do the 10 CE credits have to be in certain topics?", "45 of the 60 points": the rule's figure, not the user's
+_THE_RULE = re.compile(r"\b(?:the|those|these)\s+\d+(?:\.\d+)?\s*(?:ce\s*|ccp\s*|aama\s*)?(?:credits?|points?|pts|ceus?|"
+                       r"hours?|units?)\b")
 _RATE = re.compile(r"\b(?:counts?\s+(?:as|for)|worth|equals?|=)\s+\d+")
 _THOUGHT = re.compile(r"\bthought\s+(?:that\s+|it\s+)?(?:was|were|is|meant)\s+(?:my\s+|the\s+)?\d+[^.?!;,]*")
 _RECERT_WITH = re.compile(r"recertified\s+[a-z0-9/ ]{0,20}?\s+with\s+\d+\s*(?:points?|pts|ceus?)?")
@@ -449,7 +452,8 @@ _SEP = r"\s*(?:[:=]\s*|-\s*|is\s+|are\s+)?(?:" + _U + r"\s*)?(?:in\s+|of\s+)?"
 def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
     """The amounts in one part of a message, and the field its first amount went to."""
     spans: list[tuple[int, int]] = []
-    for pattern in (_NEED, _NEED_AFTER, _LAST_CYCLE, _LAST_CYCLE_BEFORE, _CARRY, _RECERT_WITH, _THOUGHT, _RATE):
+    for pattern in (_NEED, _NEED_AFTER, _LAST_CYCLE, _LAST_CYCLE_BEFORE, _CARRY, _RECERT_WITH, _THOUGHT, _RATE,
+                    _THE_RULE):
         for m in pattern.finditer(text):
             if pattern in (_NEED, _NEED_AFTER) and re.search(r"\d", m.group(0)) and \
                     not re.search(r"\d+\s+more\b", m.group(0)):

@@ -13,7 +13,7 @@ import heapq
 import math
 import re
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -202,12 +202,17 @@ class Matcher:
             self._phrasings.append(_Phrasing(i, tokens, norm.credentials, " ".join(sorted(tokens)), weight))
         self._build_rank_index()
 
-    def other_body(self, folded: str) -> OtherBody | None:
+    def other_body(self, folded: str, asking: Sequence[str] | None = None) -> OtherBody | None:
         """The body we don't cover that a (folded) message is about: named outright, or by a name it shares
-        with ours next to a word that tells its sense ("cma" + "accounting")."""
+        with ours next to a word that tells its sense ("cma" + "accounting"). With `asking` (the asking parts
+        of a message that names a credential of ours), a body that shares no name with ours and is named only
+        in the story is not what it asks about ("for my old CNA license...; now as a CCMA, do my CE credits
+        have to be in certain topics?")."""
         for body, names, shared, senses in self._bodies:
             if (names and names.search(folded)) or (shared and senses and shared.search(folded)
                                                      and senses.search(folded)):
+                if asking and names and not shared and not any(names.search(part) for part in asking):
+                    continue
                 return body
         return None
 

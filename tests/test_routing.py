@@ -46,3 +46,17 @@ def test_a_general_question_the_calculator_could_only_answer_with_a_question_get
     reply = dialogue.reply("rma since 2019 here. my manager says amt dropped the points for working full time. "
                            "is that true?")
     assert not reply.checks, reply.text
+
+
+def test_the_rules_own_figure_is_not_the_users(dialogue: Dialogue) -> None:
+    # "the 10 CE credits" is NHA's requirement; a ✅ for having them would be a wrong verdict
+    reply = dialogue.reply("ccma here, renewing in march. can the 10 credits be from any provider or only nha?")
+    assert not reply.checks, reply.text
+
+
+def test_another_body_named_only_in_the_story_does_not_decline_our_question(dialogue: Dialogue) -> None:
+    reply = dialogue.reply("before this job i was a pharmacy tech with ptcb and had to do a law course every time. "
+                           "now i'm a ccma with nha. do my ce credits have to be in certain subjects?")
+    assert reply.kind == "answer", reply.text
+    assert dialogue.reply("i'm a ccma but i also need to renew my ptcb, how many hours does ptcb want?").kind \
+        == "decline"
