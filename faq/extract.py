@@ -227,8 +227,11 @@ _LAST_CYCLE_BEFORE = re.compile(r"\d+\s*(?:(?:points?|pts|ceus?|credits?|hours?|
 _CARRY = re.compile(r"(?:\bextra\s+\d+|\d+\s+extra|\d+\s*(?:points?|pts|credits?)?\s+(?:carry|roll))[^.?!;,]*"
                     r"|\(\s*\d+\s+extra\s*\)")
 # "do the 10 CE credits have to be in certain topics?", "45 of the 60 points": the rule's figure, not the user's
+# "is it 30 ccp points every 3 years?", "is 10 admin 10 clinical 10 general the minimum?": the rule, asked about
 _THE_RULE = re.compile(r"\b(?:the|those|these)\s+\d+(?:\.\d+)?\s*(?:ce\s*|ccp\s*|aama\s*)?(?:credits?|points?|pts|ceus?|"
-                       r"hours?|units?)\b")
+                       r"hours?|units?)\b|\d+(?:\.\d+)?\s*(?:ce\s*|ccp\s*|aama\s*)?(?:credits?|points?|pts|ceus?|hours?|"
+                       r"units?)\s+(?:every|per|each|a)\s+(?:\d+\s+)?(?:years?|cycle|renewal|period)\b|"
+                       r"\b(?:is|are)\s+(?:it\s+)?[^.?!]*\d[^.?!]*\bthe\s+(?:minimum|min|requirement|rule)\b")
 _RATE = re.compile(r"\b(?:counts?\s+(?:as|for)|worth|equals?|=)\s+\d+")
 _THOUGHT = re.compile(r"\bthought\s+(?:that\s+|it\s+)?(?:was|were|is|meant)\s+(?:my\s+|the\s+)?\d+[^.?!;,]*")
 _RECERT_WITH = re.compile(r"recertified\s+[a-z0-9/ ]{0,20}?\s+with\s+\d+\s*(?:points?|pts|ceus?)?")

@@ -60,3 +60,12 @@ def test_another_body_named_only_in_the_story_does_not_decline_our_question(dial
     assert reply.kind == "answer", reply.text
     assert dialogue.reply("i'm a ccma but i also need to renew my ptcb, how many hours does ptcb want?").kind \
         == "decline"
+
+
+@pytest.mark.parametrize("message", [
+    "my rma renews next year. is it 30 ccp points every 3 years?",
+    "is 10 admin 10 clinical 10 general the minimum? my cma expires in 2028",
+])
+def test_a_question_about_the_rule_gets_no_verdict(dialogue: Dialogue, message: str) -> None:
+    reply = dialogue.reply(message)
+    assert all(c.status not in ("ready", "not_yet") for c in reply.checks), reply.text
