@@ -143,6 +143,7 @@ _VERDICT = re.compile(
     r"tarde|\bcalifico|\bque\s+(?:hago|(?:puedo|debo|tengo\s+que)\s+hacer)|\bcuando\s+(?:tengo|debo|se\s+me\s+vence|"
     r"me\s+toca|vence)|\bpierdo\b|\b(?:todavia|aun)\s+(?:puedo|alcanzo|llego|me\s+da\s+tiempo|estoy\s+a\s+tiempo)|"
     r"\balcanzo\s+a\b|\bcuantos\s+puntos\s+(?:me\s+)?(?:dan|darian|daria|valen|cuentan|contarian)\b")
+SHORTEST_CYCLE_YEARS = 2  # NHA's; AMT's is 3 (rules.yaml): amounts from before it may be from an earlier cycle
 AMOUNT_KEYS = frozenset({"total", "aama", "non_aama", "admin", "clinical", "general", "hours", "college", "cpr",
                          "from"})
 
@@ -243,7 +244,8 @@ def _state_for(credential: str | None, text: str, today: date, own_message: bool
     if numbers.cycle_start and numbers.dated_amounts:
         # only what was earned within the cycle counts (AMT-CCP-WINDOW, CMA-CE-WINDOW)
         values["total"] = sum(a for a, year in numbers.dated_amounts if year >= numbers.cycle_start)
-    values.update(flags=_flags(numbers, text), cpr_years=tuple(numbers.cpr_years), college_year=numbers.college_year,
+    flags = _flags(numbers, text) | ({"old_year"} if _names_an_old_year(numbers, text, today) else set())
+    values.update(flags=frozenset(flags), cpr_years=tuple(numbers.cpr_years), college_year=numbers.college_year,
                   cycle_start=numbers.cycle_start)
     return _normalised(CheckState(credential, values))
 
@@ -270,6 +272,15 @@ def _when(numbers: Numbers, credential: str | None, today: date) -> calc.When:
                      year=numbers.expiry_year, past=past, certified_ago=certified_ago,
                      certified_year=numbers.certified_year if numbers.certified is None else None,
                      lapsed=numbers.lapsed, unsure=unsure)
+
+
+def _names_an_old_year(numbers: Numbers, text: str, today: date) -> bool:
+    """A year named that is no expiry or certification date, and older than any current NHA or AMT cycle ("10
+    credits but they're from 2021"): the amounts may not count, so no ✅ without saying so."""
+    dates = {numbers.expiry_year, numbers.certified_year, numbers.expiry.year if numbers.expiry else None,
+             numbers.certified.year if numbers.certified else None}
+    years = {int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", text)} - dates
+    return any(year < today.year - SHORTEST_CYCLE_YEARS for year in years)
 
 
 def _flags(numbers: Numbers, text: str) -> frozenset[str]:
@@ -413,6 +424,8 @@ def step(state: CheckState, rules: calc.Rules, today: date) -> Outcome:
         return Invalid(Problem.of(exc), state.credential)
     if verdict.status == calc.Status.NEED_INFO and verdict.ask in spec.steps and not verdict.dates:
         return Asked(replace(state, asking=verdict.ask))
+    if verdict.ready and verdict.credential in ("NHA", "RMA") and "old_year" in state.values.get("flags", ()):
+        verdict = replace(verdict, status=calc.Status.TOTALS_MET, unconfirmed=("cycle",))
     return Checked(verdict, replace(state, asking=None))
 
 

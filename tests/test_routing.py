@@ -69,3 +69,8 @@ def test_another_body_named_only_in_the_story_does_not_decline_our_question(dial
 def test_a_question_about_the_rule_gets_no_verdict(dialogue: Dialogue, message: str) -> None:
     reply = dialogue.reply(message)
     assert all(c.status not in ("ready", "not_yet") for c in reply.checks), reply.text
+
+
+def test_amounts_from_an_old_year_get_no_tick(dialogue: Dialogue) -> None:
+    reply = dialogue.reply("i have 10 nha credits but i did them all back in 2019, my ccma expires next month")
+    assert reply.checks and reply.checks[0].status == "totals_met" and "✅" not in reply.text, reply.text
