@@ -18,12 +18,17 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
+from bot.reminder_store import ReminderStore
+from bot.store import Store
 from bot.telegram.fake_api import FakeBotApi
+from faq.reminders import Kind, Reminder
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
@@ -210,3 +215,14 @@ class Cluster:
             except TimeoutError:
                 self.nginx.kill()
                 await self.nginx.wait()
+
+
+def subscribe_due(store: Store, key: str, chats: Iterable[int]) -> None:
+    """One CMA reminder per chat, due a minute ago: what replicas starting now race to send."""
+    now = datetime.now(UTC)
+    due = now.replace(second=0, microsecond=0) - timedelta(minutes=1)
+    expires = now.date() + timedelta(days=30)
+    reminder = Reminder(due, Kind.BEFORE_1M, "CMA", due + timedelta(days=7),
+                        {"expires": expires, "ce_open_until": expires + timedelta(days=90)}, ("CMA-CYCLE",))
+    for chat in chats:
+        ReminderStore(store, key).subscribe(chat, "CMA", date(2022, 3, 1), [reminder], now)

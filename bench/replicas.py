@@ -15,19 +15,16 @@ import asyncio
 import statistics
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from bench.cluster import HASH_KEY, Cluster
+from bench.cluster import HASH_KEY, Cluster, subscribe_due
 from bench.e2e import TOKEN, _cpu_seconds
 from bench.reminders import FIRST_CHAT, TELEGRAM_LIMIT, max_in_window
 from bot.devdb import NoPostgres, ThrowawayPostgres, start_postgres
-from bot.reminder_store import ReminderStore
 from bot.store import open_store
 from bot.telegram.fake_api import FakeBotApi
-from faq.reminders import Kind, Reminder
 
 QUESTIONS = ["how often do i renew my ccma", "how many ceus do i need to recert my cma", "what is the rma annual fee",
              "can i recertify my cma by exam", "how many credits for ncma renewal"]
@@ -100,13 +97,7 @@ async def _reminders(replicas: int, rate: str | None, count: int = REMINDERS) ->
         key = Fernet.generate_key().decode()
         store = open_store(None, Path(folder) / "data", HASH_KEY)
         try:
-            now = datetime.now(UTC)
-            due = now.replace(second=0, microsecond=0) - timedelta(minutes=1)
-            expires = now.date() + timedelta(days=30)
-            reminder = Reminder(due, Kind.BEFORE_1M, "CMA", due + timedelta(days=7),
-                                {"expires": expires, "ce_open_until": expires + timedelta(days=90)}, ("CMA-CYCLE",))
-            for chat in range(FIRST_CHAT, FIRST_CHAT + count):
-                ReminderStore(store, key).subscribe(chat, "CMA", date(2022, 3, 1), [reminder], now)
+            subscribe_due(store, key, range(FIRST_CHAT, FIRST_CHAT + count))
         finally:
             store.close()
         api = FakeBotApi(TOKEN)

@@ -8,17 +8,14 @@ import asyncio
 import os
 import re
 import signal
-from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import yaml
 from cryptography.fernet import Fernet
 
-from bench.cluster import HASH_KEY, HOOK_PATH, NGINX_CONF, ROOT, Cluster, nginx_binary, proxy_config
-from bot.reminder_store import ReminderStore
+from bench.cluster import HASH_KEY, HOOK_PATH, NGINX_CONF, ROOT, Cluster, nginx_binary, proxy_config, subscribe_due
 from bot.store import Store, open_store
 from bot.telegram.inbox import CHATS_AT_ONCE
-from faq.reminders import Kind, Reminder
 
 pytestmark = [pytest.mark.replicas,
               pytest.mark.skipif(nginx_binary() is None and not os.environ.get("CI"),
@@ -152,13 +149,7 @@ async def test_reminders_are_sent_once_with_two_replicas_running(api, tmp_path, 
     chats = list(range(20_000_000, 20_000_040))
     store = shared_store(tmp_path, backend)
     try:
-        now = datetime.now(UTC)
-        due = now.replace(second=0, microsecond=0) - timedelta(minutes=1)
-        expires = now.date() + timedelta(days=30)
-        reminder = Reminder(due, Kind.BEFORE_1M, "CMA", due + timedelta(days=7),
-                            {"expires": expires, "ce_open_until": expires + timedelta(days=90)}, ("CMA-CYCLE",))
-        for chat in chats:
-            ReminderStore(store, key).subscribe(chat, "CMA", date(2022, 3, 1), [reminder], now)
+        subscribe_due(store, key, chats)
     finally:
         store.close()
     async with Cluster(api, tmp_path, database_url=backend, env={"REMINDER_KEY": key}):
