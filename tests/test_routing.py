@@ -74,3 +74,9 @@ def test_a_question_about_the_rule_gets_no_verdict(dialogue: Dialogue, message: 
 def test_amounts_from_an_old_year_get_no_tick(dialogue: Dialogue) -> None:
     reply = dialogue.reply("i have 10 nha credits but i did them all back in 2019, my ccma expires next month")
     assert reply.checks and reply.checks[0].status == "totals_met" and "✅" not in reply.text, reply.text
+
+
+def test_a_message_opening_with_a_credential_and_its_expiry_is_the_users_own(dialogue: Dialogue) -> None:
+    reply = dialogue.reply("ncma lapsed about 7 years ago. what now?")
+    assert [c.credential for c in reply.checks] == ["NCMA"], reply.text
+    assert "exam must be retaken" in reply.text
