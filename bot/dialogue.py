@@ -240,8 +240,8 @@ class Dialogue:
     def _asks_in_general(self, turn: Turn, checks: tuple[CheckState, ...]) -> bool:
         """A story with the user's own numbers whose question is a general one ("do those webinars count?", "how
         long does processing take?"): the FAQ answers that; the calculator answers "can I recertify?", "how many
-        more?", "am I too late?", and any message that gives a whole standing (amounts and their expiry, or the
-        categories). The asking parts decide: the FAQ takes them when it is sure of them, or when the calculator
+        more?", "am I too late?", and any message that gives a whole standing (two amounts, or an amount and its
+        expiry). The asking parts decide: the FAQ takes them when it is sure of them, or when the calculator
         could only ask for more numbers."""
         asking = segment.questions(turn.raw)
         if not asking or check_flow.tells_enough(turn.numbers) or any(map(check_flow.asks_for_verdict, asking)):
