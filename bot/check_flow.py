@@ -145,7 +145,12 @@ _VERDICT = re.compile(
     r"tarde|\bcalifico|\bque\s+(?:hago|(?:puedo|debo|tengo\s+que)\s+hacer)|\bcuando\s+(?:tengo|debo|se\s+me\s+vence|"
     r"me\s+toca|vence)|\bpierdo\b|\b(?:todavia|aun)\s+(?:puedo|alcanzo|llego|me\s+da\s+tiempo|estoy\s+a\s+tiempo)|"
     r"\balcanzo\s+a\b|\bcuantos\s+puntos\s+(?:me\s+)?(?:dan|darian|daria|valen|cuentan|contarian)\b")
-SHORTEST_CYCLE_YEARS = 2  # NHA's; AMT's is 3 (rules.yaml): amounts from before it may be from an earlier cycle
+# Amounts the user has not earned yet ("i will have 10 credits by march") or doubts ("not sure all are in my
+# period"): no ✅ on them.
+_PLANNED = re.compile(r"\b(?:will\s+have|i'?ll\s+(?:have|get|do|finish)|gonna|going\s+to\s+(?:have|get|do|finish)|"
+                      r"plan(?:ning)?\s+to|hop(?:e|ing)\s+to|by\s+the\s+time)\b")
+_CREDENTIAL_DATE = re.compile(r"certif|expir|laps|renew|\bdue\b|graduat|passed|since|\bgot\s+my|venc|certifiqu")
+_DOUBTED = re.compile(r"\bnot\s+sure\b[^.?!]*\b(?:period|cycle|window|time\s*frame|count)")
 AMOUNT_KEYS = frozenset({"total", "aama", "non_aama", "admin", "clinical", "general", "hours", "college", "cpr",
                          "from"})
 
@@ -246,8 +251,8 @@ def _state_for(credential: str | None, text: str, today: date, own_message: bool
     if numbers.cycle_start and numbers.dated_amounts:
         # only what was earned within the cycle counts (AMT-CCP-WINDOW, CMA-CE-WINDOW)
         values["total"] = sum(a for a, year in numbers.dated_amounts if year >= numbers.cycle_start)
-    flags = _flags(numbers, text) | ({"old_year"} if _names_an_old_year(numbers, text, today) else set())
-    values.update(flags=frozenset(flags), cpr_years=tuple(numbers.cpr_years), college_year=numbers.college_year,
+    flags = _flags(numbers, text) | ({"doubted"} if _PLANNED.search(text) or _DOUBTED.search(text) else set())
+    values.update(flags=frozenset(flags), stray_year=_stray_year(numbers, text), cpr_years=tuple(numbers.cpr_years), college_year=numbers.college_year,
                   cycle_start=numbers.cycle_start)
     return _normalised(CheckState(credential, values))
 
@@ -276,13 +281,14 @@ def _when(numbers: Numbers, credential: str | None, today: date) -> calc.When:
                      lapsed=numbers.lapsed, unsure=unsure)
 
 
-def _names_an_old_year(numbers: Numbers, text: str, today: date) -> bool:
-    """A year named that is no expiry or certification date, and older than any current NHA or AMT cycle ("10
-    credits but they're from 2021"): the amounts may not count, so no ✅ without saying so."""
+def _stray_year(numbers: Numbers, text: str) -> int | None:
+    """The oldest year named in a clause about the amounts, not about a date of the credential ("10 credits but
+    they're from 2021", not "initially certified oct 2016"): the amounts may be from an earlier cycle."""
     dates = {numbers.expiry_year, numbers.certified_year, numbers.expiry.year if numbers.expiry else None,
              numbers.certified.year if numbers.certified else None}
-    years = {int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", text)} - dates
-    return any(year < today.year - SHORTEST_CYCLE_YEARS for year in years)
+    years = {int(year) for clause in _CLAUSE.split(text) if not _CREDENTIAL_DATE.search(clause)
+             for year in re.findall(r"\b((?:19|20)\d\d)\b", clause)}
+    return min(years - dates, default=None)
 
 
 def _flags(numbers: Numbers, text: str) -> frozenset[str]:
@@ -426,9 +432,20 @@ def step(state: CheckState, rules: calc.Rules, today: date) -> Outcome:
         return Invalid(Problem.of(exc), state.credential)
     if verdict.status == calc.Status.NEED_INFO and verdict.ask in spec.steps and not verdict.dates:
         return Asked(replace(state, asking=verdict.ask))
-    if verdict.ready and verdict.credential in ("NHA", "RMA") and "old_year" in state.values.get("flags", ()):
-        verdict = replace(verdict, status=calc.Status.TOTALS_MET, unconfirmed=("cycle",))
+    if verdict.ready and _doubtful(state, rules, today):
+        verdict = replace(verdict, status=calc.Status.TOTALS_MET,
+                          unconfirmed=("period",) if verdict.credential == "CMA" else ("cycle",))
     return Checked(verdict, replace(state, asking=None))
+
+
+def _doubtful(state: CheckState, rules: calc.Rules, today: date) -> bool:
+    """Amounts not yet earned, doubted, or dated before any current cycle of this credential could have begun."""
+    if "doubted" in state.values.get("flags", ()):
+        return True
+    year = state.values.get("stray_year")
+    cycle = {"CMA": rules["cma"]["cycle_years"], "NHA": rules["nha"]["cycle_years"],
+             "RMA": rules["rma"]["ccp_cycle_years"]}.get(state.credential or "")
+    return year is not None and cycle is not None and year < today.year - cycle
 
 
 def _short(spec: CheckSpec, state: CheckState, rules: calc.Rules, today: date) -> bool:
