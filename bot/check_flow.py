@@ -252,8 +252,8 @@ def _state_for(credential: str | None, text: str, today: date, own_message: bool
         # only what was earned within the cycle counts (AMT-CCP-WINDOW, CMA-CE-WINDOW)
         values["total"] = sum(a for a, year in numbers.dated_amounts if year >= numbers.cycle_start)
     flags = _flags(numbers, text) | ({"doubted"} if _PLANNED.search(text) or _DOUBTED.search(text) else set())
-    values.update(flags=frozenset(flags), stray_year=_stray_year(numbers, text), cpr_years=tuple(numbers.cpr_years), college_year=numbers.college_year,
-                  cycle_start=numbers.cycle_start)
+    values.update(flags=frozenset(flags), stray_year=_stray_year(numbers, text), cpr_years=tuple(numbers.cpr_years),
+                  college_year=numbers.college_year, cycle_start=numbers.cycle_start)
     return _normalised(CheckState(credential, values))
 
 
