@@ -150,7 +150,9 @@ _VERDICT = re.compile(
 _PLANNED = re.compile(r"\b(?:will\s+have|i'?ll\s+(?:have|get|do|finish)|gonna|going\s+to\s+(?:have|get|do|finish)|"
                       r"plan(?:ning)?\s+to|hop(?:e|ing)\s+to|by\s+the\s+time)\b")
 _CREDENTIAL_DATE = re.compile(r"certif|expir|laps|renew|\bdue\b|graduat|passed|since|\bgot\s+my|venc|certifiqu")
-_DOUBTED = re.compile(r"\bnot\s+sure\b[^.?!]*\b(?:period|cycle|window|time\s*frame|count)")
+_DOUBTED = re.compile(r"\bnot\s+sure\b[^.?!]*\b(?:period|cycle|window|time\s*frame|count)|\b(?:rejected|denied|"
+                      r"disallowed|not\s+accepted|(?:didn'?t|don'?t|doesn'?t|won'?t)\s+(?:count|accept)|thrown\s+out|"
+                      r"rechaz|no\s+(?:me\s+)?(?:cuentan|contaron|aceptaron))|\bi\s+had\b")
 AMOUNT_KEYS = frozenset({"total", "aama", "non_aama", "admin", "clinical", "general", "hours", "college", "cpr",
                          "from"})
 

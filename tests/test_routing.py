@@ -86,6 +86,7 @@ def test_a_message_opening_with_a_credential_and_its_expiry_is_the_users_own(dia
     "cma good until june 2027. i have 60 aama points 20 admin 20 clinical 20 general, but i did them all in 2020",
     "i will have 10 ccma credits by february, which is when it expires",
     "rma cycle ends next year. 30 ccp points, though i'm not sure they all count for this cycle",
+    "cma expires in june. i sent 60 aama points, 20 admin 20 clinical 20 general, and the aama rejected 8 of them",
 ])
 def test_amounts_not_yet_earned_doubted_or_from_an_earlier_cycle_get_no_tick(dialogue: Dialogue, message: str) -> None:
     reply = dialogue.reply(message)
