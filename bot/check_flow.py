@@ -14,7 +14,7 @@ from typing import Any
 from bot.contracts import CheckState, CheckSummary
 from faq import calculator as calc
 from faq.checks import CHECKS, CheckSpec
-from faq.extract import NUM, Numbers, extract, prepare
+from faq.extract import ASKS_HAVE, ASKS_LATE, NUM, Numbers, extract, prepare
 from faq.normalize import fold
 from faq.turn import Turn
 
@@ -127,17 +127,18 @@ _NOT_A_CHECK = re.compile(r"\bgraduated\b.*\b(?:never\s+(?:took|tested|taken)|si
 _CLAUSE = re.compile(r"\s*(?:[.;!?]+|,|\band\b|\bbut\b|\bplus\b|\+)\s*")
 # What asks the calculator for a verdict on the user's own numbers, in a part of the message that asks (folded).
 _VERDICT = re.compile(
+    rf"\b(?:{ASKS_HAVE.pattern}|{ASKS_LATE.pattern})|"
     r"\b(?:can|could|will|would|cn)\s+i\s+(?:still\s+|even\s+|now\s+)?(?:re-?cert\w*|renew\w*|reactivat\w*|"
-    r"make\s+it|submit|send|apply|qualify|pay|keep|use)|\bam\s+i\s+(?:\w+\s+)?(?:eligible|ready|good|ok|okay|set|covered|done|on\s+track|"
-    r"late|expired|current|short|close)|\b(?:do|will)\s+i\s+have\s+enough|\b(?:is|are)\s+(?:that|this|it|those|these|"
-    r"they)\s+enough|\benough\b|\bhow\s+many\s+(?:more|left)|\bhow\s+(?:many|much)\b.*\b(?:i|me)\s+(?:still\s+)?"
-    r"(?:need|short|missing|left)|\bwhat\s+(?:else\s+)?(?:do\s+i|am\s+i)\s+(?:still\s+)?(?:need|missing|lacking)|"
-    r"\b(?:i'?m|im|i\s+am)\s+(?:ok|okay|good|fine|set)|\bon\s+time\b|\bwhat\s+now\b|\bget\s+it\s+back|\bgrace\b|"
+    r"make\s+it|submit|send|apply|qualify|pay|keep|use)|\bam\s+i\s+(?:\w+\s+)?(?:eligible|ready|good|ok|okay|set|covered|"
+    r"done|on\s+track|late|expired|current|short|close)|\bwill\s+i\s+have\s+enough|\b(?:is|are)\s+(?:that|this|it|"
+    r"those|these|they)\s+enough|\benough\b|\bhow\s+many\s+left|\bhow\s+(?:many|much)\b.*\b(?:i|me)\s+(?:still\s+)?"
+    r"(?:need|short|missing|left)|\bwhat\s+(?:do\s+i|am\s+i)\s+(?:still\s+)?(?:need|missing|lacking)|"
+    r"\b(?:i'?m|im|i\s+am)\s+(?:ok|okay|good|fine|set)|\bwhat\s+now\b|\bget\s+it\s+back|\bgrace\b|"
     r"\bbe\s+(?:renewed|recertified|ok|okay|fine)|\b(?:have|need)\s+to\s+(?:re-?test|retake|test\s+again)|"
-    r"\bwhere\s+(?:am\s+i|do\s+i\s+stand)|\bhow\s+(?:close|far)|\bto+\s+late|\bin\s+time\b|"
+    r"\bwhere\s+do\s+i\s+stand|\bhow\s+far|\bto\s+late|\bin\s+time\b|"
     r"\bwhat\s+(?:do|should|can|would|will)\s+i\s+(?:\w+\s+){0,3}do\b|\bmy\s+options|\bdeadline|"
     r"\bwhen\s+(?:do|should|must|will)\s+i\b|\bwhen\s+(?:is|does|will)\s+my\b|\bby\s+when|\bstill\s+(?:open|possible|"
-    r"an?\s+option|valid|good|active)|\bstuck\b|\blose\b|\b(?:cover|make\s+up|count\s+for|fill)\s+the\s+rest\b|"
+    r"an?\s+option|valid|active)|\bstuck\b|\blose\b|\b(?:cover|make\s+up|count\s+for|fill)\s+the\s+rest\b|"
     r"\bdo\s+i\s+(?:still\s+)?(?:need|have)\s+(?:to\s+)?(?:\d|get|earn|do|re|take|pass|pay)|"
     # Spanish, folded
     r"\bpuedo\s+(?:todavia\s+|aun\s+|ya\s+)?(?:recertific|renovar|reactivar|aplicar)|\b(?:estoy|estare|llego)\s+"

@@ -28,7 +28,6 @@ from bot.contracts import (
 from bot.remind_flow import RemindStage
 from bot.render import pick_sources, render, translations
 from faq import calculator as calc
-from faq import segment
 from faq.checks import CHECKS
 from faq.compute import compute
 from faq.kb import Entry, KnowledgeBase
@@ -208,8 +207,7 @@ class Dialogue:
 
     def _other_body(self, turn: Turn, state: ChatState) -> Said | None:
         """About a credential or body we don't cover: declined with where to ask, whatever words it shares."""
-        asking = segment.questions(turn.raw) if turn.norm.credentials else None
-        body = self.matcher.other_body(turn.folded, asking)
+        body = self.matcher.other_body(turn.folded, turn.asking if turn.norm.credentials else None)
         if body is None:
             return None
         return self._from_decision(Declined(0.0, self.kb.entries[body.entry] if body.entry else None), state, turn.raw)
@@ -243,15 +241,15 @@ class Dialogue:
         more?", "am I too late?", and any message that gives a whole standing (two amounts, or an amount and its
         expiry). The asking parts decide: the FAQ takes them when it is sure of them, or when the calculator
         could only ask for more numbers."""
-        asking = segment.questions(turn.raw)
-        if not asking or check_flow.tells_enough(turn.numbers) or any(map(check_flow.asks_for_verdict, asking)):
+        if not turn.asking or check_flow.tells_enough(turn.numbers) or any(map(check_flow.asks_for_verdict,
+                                                                                turn.asking)):
             return False
         if isinstance(self._faq_decision(turn), Answered | Several):
             return True
         return all(isinstance(check_flow.step(c, self.kb.rules, self.today()), Asked) for c in checks)
 
     def _faq_decision(self, turn: Turn) -> Decision:
-        parts = [self.matcher.normalize(p) for p in segment.questions(turn.raw)]
+        parts = [self.matcher.normalize(p) for p in turn.asking]
         return self.matcher.decide_parts(turn.norm, parts, self.markers_in(turn.folded))
 
     def _faq(self, turn: Turn, state: ChatState) -> Said:

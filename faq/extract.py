@@ -56,10 +56,11 @@ _PERSONAL = re.compile(
     r"certified|recertified|passed|had|hit|logged|recounted|counted|m already at|m at)\b|\b(my|our) \d|\bso far\b|"
     r"\b(got|have|did|earned|completed|finished|logged|had)\s+(only\s+|about\s+|like\s+|all\s+)?\d|"
     r"\b(done|completed|earned|finished)\b|\b(tengo|llevo|hice|me sobraron)\b|\bhave:|\bthis\s+cycle\b")
-_ASKS_LATE = re.compile(r"too\s+late|am\s+i\s+(?:expired|late|on\s+time|still\s+(?:ok|good|current))|"
+# Asking where one stands: also what the dialogue reads as asking the calculator (bot.check_flow)
+ASKS_LATE = re.compile(r"too\s+late|am\s+i\s+(?:expired|late|on\s+time|still\s+(?:ok|good|current))|"
                         r"(?:is\s+)?my\s+(?:cma|ccma|cert\w*)\s+(?:is\s+)?expired\s+too|expired\s+now|on\s+time|"
                         r"still\s+inside|still\s+(?:in\s+)?(?:the\s+)?window|still\s+good|still\s+(?:recert|submit|send)")
-_ASKS_HAVE = re.compile(r"how\s+many\s+more|where\s+am\s+i|do\s+i\s+have\s+enough|how\s+close|what\s+else")
+ASKS_HAVE = re.compile(r"how\s+many\s+more|where\s+am\s+i|do\s+i\s+have\s+enough|how\s+close|what\s+else")
 
 _WORD_AGO = {"yesterday": (1, "day"), "last week": (7, "day"), "last month": (1, "month"), "last year": (12, "month")}
 
@@ -221,7 +222,7 @@ _LAST_CYCLE = re.compile(r"\blast\s+(?:cycle|time|period|renewal)\b[^.?!;,]*?"
 # course" is the user's 6 hours)
 _EACH_ITEM_AFTER = (r"(?!\s*(?:long\s+)?(?:videos|webinars|courses|classes|sessions|modules|trainings|lectures|"
                     r"programs|lessons|seminars|workshops)\b)")
-_POINTS_BACK = re.compile(r"\b(?:that|this|the\s+same|those|these|ese|esa|esas|esos|el\s+mismo|la\s+misma)\s+$")
+_SAME_AGAIN = re.compile(r"\b(?:that|this|the\s+same|those|these|ese|esa|esas|esos|el\s+mismo|la\s+misma)\s+$")
 _LAST_CYCLE_BEFORE = re.compile(r"\d+\s*(?:(?:points?|pts|ceus?|credits?|hours?|ccp)\s*)*\s+"
                                 r"(?:last\s+(?:cycle|time|period))")
 _CARRY = re.compile(r"(?:\bextra\s+\d+|\d+\s+extra|\d+\s*(?:points?|pts|credits?)?\s+(?:carry|roll))[^.?!;,]*"
@@ -257,8 +258,8 @@ def extract(text: str, is_prepared: bool = False, today: date | None = None) -> 
     found = Numbers(personal=bool(_PERSONAL.search(re.sub(r"'", "", prepared))))
     found.conflict = bool(_CONFLICT.search(prepared))
     found.amount_conflict = bool(_AMOUNT_CONFLICT.search(prepared))
-    found.asks_late = bool(_ASKS_LATE.search(prepared))
-    found.asks_have = bool(_ASKS_HAVE.search(prepared))
+    found.asks_late = bool(ASKS_LATE.search(prepared))
+    found.asks_have = bool(ASKS_HAVE.search(prepared))
     parts = _CORRECTION.split(prepared)
     previous_main: str | None = None
     previous_date: Numbers | None = None
@@ -547,7 +548,7 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
         put("hours", float(next(g for g in stated.groups() if g)), stated.span())
     for m in re.finditer(rf"{NUM}\s*(?:contact\s+|clock\s+|ce\s+)?(?:hours?|hrs?|horas)\b{_EACH_ITEM_AFTER}", masked):
         # "a 6 hour course ... that 6 hour course": the same hours named again, not 6 more
-        again = values.get("hours") == float(m.group(1)) and _POINTS_BACK.search(masked[:m.start()])
+        again = values.get("hours") == float(m.group(1)) and _SAME_AGAIN.search(masked[:m.start()])
         if free(m.span(1)) and not again and not stated:
             put("hours", float(m.group(1)), m.span(1), add=True)
     for m in re.finditer(rf"{NUM}\s*(?:total\s*)?{_U}\b", masked):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
+from faq import segment
 from faq.extract import Numbers, extract, prepare
 from faq.normalize import Normalized, fold
 
@@ -34,6 +35,11 @@ class Turn:
         """Lower case with numbers as digits ("forty five", "cuarenta y cinco" -> "45"): what number
         patterns read."""
         return prepare(self.raw, self.language)
+
+    @cached_property
+    def asking(self) -> list[str]:
+        """The parts of the message that ask (faq.segment), folded."""
+        return segment.questions(self.raw)
 
     @cached_property
     def numbers(self) -> Numbers:
