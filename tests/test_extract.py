@@ -79,3 +79,12 @@ def test_the_end_of_last_month_is_its_last_day():
 def test_ones_is_a_pronoun_not_a_number() -> None:
     assert extract("some of my ceus were from inservices so not aama ones").values == {}
     assert extract("i did 12 aama ceus, the other ones were not aama").values == {"aama": 12}
+
+
+def test_the_same_hours_named_again_count_once_but_another_course_adds() -> None:
+    assert extract("i took a 6 hour course, and that 6 hour course is all i have").values == {"hours": 6}
+    assert extract("i took a 6 hour course and another 6 hour course").values == {"hours": 12}
+
+
+def test_one_is_still_a_number_beside_ones() -> None:
+    assert extract("i did one aama ceu, the other ones were not aama").values.get("aama") == 1

@@ -91,3 +91,24 @@ def test_a_message_opening_with_a_credential_and_its_expiry_is_the_users_own(dia
 def test_amounts_not_yet_earned_doubted_or_from_an_earlier_cycle_get_no_tick(dialogue: Dialogue, message: str) -> None:
     reply = dialogue.reply(message)
     assert reply.checks and reply.checks[0].status == "totals_met" and "✅" not in reply.text, reply.text
+
+
+# Each reading above, beside its opposite: the same words read the other way must still give the verdict.
+@pytest.mark.parametrize("rule_or_doubt, own", [
+    ("ccma here, renewing in march. can the 10 credits be from any provider or only nha?",
+     "ccma here, renewing in march. i have 10 credits, can i renew?"),
+    ("my rma renews next year. is it 30 ccp points every 3 years?",
+     "my rma renews next year. i have 30 ccp points, am i set?"),
+    ("i have 10 nha credits but i did them all back in 2019, my ccma expires next month",
+     "i have 10 nha credits, all done this year, my ccma expires next month"),
+    ("i will have 10 ccma credits by february, which is when it expires",
+     "i have 10 ccma credits and it expires in february"),
+])
+def test_readings_beside_their_opposites(dialogue: Dialogue, rule_or_doubt: str, own: str) -> None:
+    assert all(c.status != "ready" for c in dialogue.reply(rule_or_doubt).checks)
+    assert [c.status for c in dialogue.reply(own).checks] == ["ready"], dialogue.reply(own).text
+
+
+def test_a_credential_opening_a_message_is_the_users_but_a_hypothetical_is_not(dialogue: Dialogue) -> None:
+    assert dialogue.reply("cma expired 2 months ago, what now").checks
+    assert not dialogue.reply("if a cma expired 2 months ago can they still recertify with ceus?").checks
