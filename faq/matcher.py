@@ -315,6 +315,15 @@ class Matcher:
         pointed = [d for d in decisions if isinstance(d, Declined) and d.pointer]
         if pointed:  # nothing of ours answered, and one part is plainly about something else: say where to ask
             return pointed[0]
+        if unsure and whole_decision.ranking and not self.is_off_topic(whole):
+            # The story read whole and the question read alone put the same entry first: two readings agree
+            # where either alone only leads a little, or the whole, long, scores low ("...my CEUs from 2019,
+            # before my cycle started... can I use those old ones?").
+            first = whole_decision.ranking[0].entry
+            agreeing = [d for d in unsure if d.options[0] == first]
+            if agreeing:
+                options = agreeing[0].options
+                return Answered(first, agreeing[0].score, agreeing[0].ranking, alternatives=options[1:])
         if not isinstance(whole_decision, Declined):
             return whole_decision
         return max(unsure, key=lambda d: d.score) if unsure else whole_decision

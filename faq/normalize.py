@@ -66,8 +66,10 @@ class Normalizer:
         for p in phrases:
             vocab.update(p.split())
         self._vocab = frozenset(vocab)
-        # Never "correct" to a stop word: "lease" is not a misspelt "please".
+        # A content word is never "corrected" to a stop word ("lease" is not a misspelt "please"); a word that
+        # is neither real nor near a content word may be a misspelt stop word ("stil", "becuase") and drops out.
         self._typo_choices = sorted(w for w in vocab - self._stop if len(w) >= TYPO_MIN_LEN)
+        self._stop_choices = sorted(w for w in self._stop if len(w) >= TYPO_MIN_LEN)
         # Spanish typed by ear ("kada", "veses", "nesesito", "ay"): a word that sounds like exactly one known word.
         sounds: dict[str, set[str]] = {}
         if kb.language == "es":
@@ -107,6 +109,9 @@ class Normalizer:
         best = process.extractOne(word, self._typo_choices, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
         if best:
             return best[0]
+        stop = process.extractOne(word, self._stop_choices, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+        if stop:
+            return stop[0]
         # Two letters swapped ("mnay") cost fuzz.ratio too much on a short word; accept exactly that slip.
         swap = process.extractOne(word, self._typo_choices, scorer=OSA.distance, score_cutoff=1)
         return swap[0] if swap and sorted(swap[0]) == sorted(word) else word

@@ -34,7 +34,7 @@ _ASKS_MIDWAY = re.compile(r"\b(?:how (?:many|much|long|often|soon|far|early|late
 _SECOND_QUESTION = re.compile(rf"(?:,\s*|\s+)(?:and|also|plus|but|so|or|then|and also|y|o|pero|tambien|y tambien)\s+"
                               rf"(?=(?:(?:on|at|in|by|from|for|with|to|en|a|de|con|para|por)\s+)?{_QUESTION_WORD}\b)")
 # "is that still a thing?", "can i count those?": a short question about what the sentence before it said
-_POINTS_BACK = re.compile(r"\b(that|those|these|this|it|them|they|there|eso|esos|esas|esto|cierto|verdad)\b")
+_POINTS_BACK = re.compile(r"\b(that|those|these|this|it|them|they|there|she|he|her|him|ella|eso|esos|esas|esto|cierto|verdad)\b")
 SHORT_QUESTION = 6  # words
 RUN_ON_WORDS = 12
 POINTED_WORDS = 12

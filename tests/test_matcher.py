@@ -116,3 +116,20 @@ def test_an_unsure_short_story_is_answered_by_its_part_only_when_both_agree(dial
     agreed = decide("tengo el NCMA y deje la ce. queda activa si pago?")  # the whole leans to ncma-renew too
     assert isinstance(agreed, Answered) and agreed.entry.id == "ncma-renew"
     assert isinstance(decide("Tengo mi NCMA de NCCT y deje de hacer CE hace anos. se puede volver a activar?"), Unsure)
+
+
+_QUARREL = ("I'm a CMA (AAMA) and my office manager and I disagree about a lot of things, mostly the schedule and the "
+            "break room. She says my CE from before my current five-year period is fine to use. ")
+
+
+def test_a_long_story_and_its_question_agreeing_on_one_entry_answer_it_with_the_others_offered(dialogue):
+    # the whole story scores low (its words are mostly the quarrel) and the question alone only leads: both
+    # put the same entry first, so it is answered, with "not what you asked?" buttons
+    reply = dialogue.reply(_QUARREL + "Is she right?")
+    assert (reply.kind, reply.entry) == ("answer", "cma-ce-window")
+    assert reply.buttons
+
+
+def test_a_question_asking_something_else_than_the_story_is_not_answered_by_the_story(dialogue):
+    reply = dialogue.reply(_QUARREL + "She also says I can skip the exam. Can I?")
+    assert reply.entry != "cma-ce-window"

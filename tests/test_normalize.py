@@ -106,3 +106,12 @@ def test_english_words_in_spanish_are_not_heard_as_credentials(dialogue):
     spanish = dialogue.voices["es"].matcher.normalize
     assert spanish("nah gracias").credentials == frozenset()
     assert spanish("where is the sheet").credentials == frozenset()
+
+
+def test_a_misspelt_stop_word_drops_out_rather_than_counting_as_unknown(matcher):
+    assert matcher.normalize("can i stil use ceus") == matcher.normalize("can i still use ceus")
+
+
+def test_an_hour_is_pay_only_beside_money(matcher):
+    assert "salary" in matcher.normalize("is 18 dollars an hour good for a cma").tokens
+    assert "salary" not in matcher.normalize("webinars about an hour each").tokens

@@ -112,3 +112,10 @@ def test_readings_beside_their_opposites(dialogue: Dialogue, rule_or_doubt: str,
 def test_a_credential_opening_a_message_is_the_users_but_a_hypothetical_is_not(dialogue: Dialogue) -> None:
     assert dialogue.reply("cma expired 2 months ago, what now").checks
     assert not dialogue.reply("if a cma expired 2 months ago can they still recertify with ceus?").checks
+
+
+def test_she_in_a_short_question_points_back_at_what_she_said() -> None:
+    from faq import segment
+
+    parts = segment.questions("My boss says CE from before my current period is fine to use. Is she right?")
+    assert len(parts) == 1 and "before my current period" in parts[0]
