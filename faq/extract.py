@@ -199,7 +199,7 @@ def _verb_before(text: str, start: int, window: int = 45) -> str | None:
     before = text[max(0, start - window):start]
     best: tuple[int, str] | None = None
     for kind, pattern in (("cert", _CERT), ("past", _PAST), ("future", _FUTURE), ("other", _OTHER)):
-        for m in re.finditer(rf"(?:{pattern})", before):
+        for m in re.finditer(rf"\b(?:{pattern})", before):  # "gradue" holds no "due", "baby" no "by"
             if best is None or m.end() > best[0] or (m.end() == best[0] and kind == "cert"):
                 best = (m.end(), kind)
     if best is None:

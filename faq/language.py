@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Literal
 
 from faq.normalize import fold
+from faq.segment import questions
 
 Language = Literal["en", "es"]
 LANGUAGES: tuple[Language, ...] = ("en", "es")
@@ -25,7 +26,8 @@ _SPANISH = frozenset("""
     unos unas del al de y o pero si no tambien todavia ya se me te le lo nos hola gracias porfa favor ayuda
     buenos buenas dias tardes noches vencio vence venci vencido renovar renuevo renueva examen puntos creditos
     cursos horas anos meses semanas certificacion cuesta cuota pago pagar sirven cuentan cuenta sirve hace
-    semana pasada pasado proximo proxima
+    semana pasada pasado proximo proxima en significa significan quiere decir sobre desde hasta despues antes
+    ahora mucho poco aqui ese esa eso esto
     """.split())
 _ENGLISH = frozenset("""
     how what whats when where which who why can could do does did is are am was were will would should
@@ -36,11 +38,13 @@ _AMBIGUOUS = _SPANISH & _ENGLISH  # "no", "a"... count for neither
 
 
 def detect(text: str, prior: Language | None = None) -> Language:
+    # the parts that ask first ("que significa CCP? my coworker keeps saying it" is Spanish), then the whole
     words = fold(text).split()
-    spanish = sum(w in _SPANISH and w not in _AMBIGUOUS for w in words)
-    english = sum(w in _ENGLISH and w not in _AMBIGUOUS for w in words)
-    if spanish != english:
-        return "es" if spanish > english else "en"
+    for said in ([w for part in questions(text) for w in part.split()], words):
+        spanish = sum(w in _SPANISH and w not in _AMBIGUOUS for w in said)
+        english = sum(w in _ENGLISH and w not in _AMBIGUOUS for w in said)
+        if spanish != english:
+            return "es" if spanish > english else "en"
     if spanish == 0:
         return prior or DEFAULT  # acronyms, numbers and names say nothing about the language
     return _classify(" ".join(words))

@@ -44,6 +44,7 @@ def fold(text: str, limit: int | None = MAX_TOKENS) -> str:
 def spanish_sound(word: str) -> str:
     """A folded Spanish word as it sounds, spelt one way: the letters people swap when they type by ear
     (c/k/qu, c/s/z, b/v, ll/y, a silent h, doubled letters)."""
+    word = re.sub(r"qu(?=[ao])", "ku", word)  # "quanto" is said "cuanto"
     word = word.replace("ch", "C").replace("qu", "k").replace("ll", "y")
     word = re.sub(r"c(?=[ei])", "s", word).replace("c", "k").replace("z", "s").replace("v", "b").replace("h", "")
     return re.sub(r"(.)\1+", r"\1", word)

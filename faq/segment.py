@@ -5,6 +5,7 @@ exam and how many tries do i get"); the matcher scores these parts, so story wor
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from faq.normalize import fold
 
@@ -46,7 +47,8 @@ def sentences(text: str) -> list[str]:
     return [s for s in (p.strip() for p in _SENTENCES.split(text)) if s]
 
 
-def questions(text: str) -> list[str]:
+@lru_cache(maxsize=1024)  # language detection reads them first, then the dialogue
+def questions(text: str) -> tuple[str, ...]:
     """The asking parts of `text`, in order: each clause that asks (a sentence ending in "?" asks in all its
     clauses), a short one that points back carrying the sentence before it; [] when no part clearly asks."""
     parts: list[str] = []
@@ -69,7 +71,7 @@ def questions(text: str) -> list[str]:
                 parts.append(clause)
             if not points_back:
                 previous = said
-    return parts
+    return tuple(parts)
 
 
 def _asks(folded: str) -> bool:

@@ -37,7 +37,7 @@ class Turn:
         return prepare(self.raw, self.language)
 
     @cached_property
-    def asking(self) -> list[str]:
+    def asking(self) -> tuple[str, ...]:
         """The parts of the message that ask (faq.segment), folded."""
         return segment.questions(self.raw)
 

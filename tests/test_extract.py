@@ -88,3 +88,10 @@ def test_the_same_hours_named_again_count_once_but_another_course_adds() -> None
 
 def test_one_is_still_a_number_beside_ones() -> None:
     assert extract("i did one aama ceu, the other ones were not aama").values.get("aama") == 1
+
+
+@pytest.mark.parametrize("text", ["me gradue en 2016 de un programa acreditado", "my baby was born in 2021"])
+def test_a_date_word_inside_another_word_names_no_expiry(text) -> None:
+    # "gradue" holds "due", "baby" holds "by": neither says when a credential expires
+    found = extract(text.lower())
+    assert found.expiry_year is None and found.expiry_past is None

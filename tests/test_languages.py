@@ -84,6 +84,9 @@ def test_credentials_are_named_in_spanish_on_menus(kb, tmp_path):
     ("ok gracias but how much is the exam", None, "en"),
     ("cma recert reqs", "es", "es"),
     ("cma recert reqs", None, "en"),
+    # the asking part is Spanish, the story around it English
+    ("q significa NCCT? my friend at work keeps bringing it up in the break room", None, "es"),
+    ("mi jefa me dijo algo raro. what does CCP stand for?", None, "en"),
 ])
 def test_language_by_the_words_that_ask(text, prior, language):
     assert detect(text, prior) == language

@@ -92,7 +92,8 @@ def test_a_real_word_is_not_corrected_into_another(matcher, word, read):
 
 
 @pytest.mark.parametrize("typed, meant", [("kada cuanto", "cada cuanto"), ("cuantas veses", "cuantas veces"),
-                                          ("nesesito", "necesito"), ("ay q renovar", "hay que renovar")])
+                                          ("nesesito", "necesito"), ("ay q renovar", "hay que renovar"),
+                                          ("cada quanto", "cada cuanto")])
 def test_spanish_typed_by_ear_reads_as_spelt(dialogue, typed, meant):
     spanish = dialogue.voices["es"].matcher.normalize
     assert spanish(typed) == spanish(meant)
