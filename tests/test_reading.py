@@ -40,7 +40,7 @@ FRESH = ROOT / "tests" / "data"
      "but the bank says otherwise and my cat", ["when is my amt fee due i thought it was january but"]),
 ])
 def test_the_asking_parts_of_a_message(text, parts):
-    assert segment.questions(text) == parts
+    assert list(segment.questions(text)) == parts
 
 
 def test_a_story_does_not_drown_the_question(dialogue):
