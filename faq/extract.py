@@ -40,7 +40,9 @@ _FUTURE = (r"expires?|expiring|runs?\s+out\s+(?=in\b|on\b|next\b)|exp\b|will\s+(
            r"deadline|before|by")
 _PAST = (r"expired|lapsed|ran\s+out|run\s+out|ended|missed\s+(?:my\s+)?(?:deadline|renewal)|"
          r"decertified|been\s+expired|went\s+inactive")
-_CERT = (r"certified|(?:my\s+)?last\s+renewal(?:\s+in)?|recertified|recert(?:ified)?\s+(?:in|on)|"
+# "recert in 2021" is when it was done, but "due for recert in 2028" is when it is due
+_CERT = (r"certified|(?:my\s+)?last\s+renewal(?:\s+in)?|recertified|(?<!for\s)(?<!to\s)(?<!next\s)"
+         r"recert(?:ified)?\s+(?:in|on)|"
          r"certification\s+date|cert\s+date|"
          r"got\s+(?:my\s+)?(?:cma|ccma|rma|ncma|cmaa|cert\w*|credential)|passed(?:\s+(?:my|the))?(?:\s+cma|\s+ccma|"
          r"\s+rma)?(?:\s+exam)?|since|(?:cma|ccma|rma|ncma|cmaa)\b(?=\s+(?:" + _MON + r"|\d{1,2}/\d{4}))")
@@ -509,7 +511,8 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
             put("cpr", float(n), cards.span())
             found.cpr_years = [int(y) for y in re.findall(r"(?:19|20)\d\d", window)]
     for m in re.finditer(r"\b(\d+)\s*(?:college\s+credits?|credits?\s+(?:of\s+)?(?:college|community)|"
-                         r"(?:semester|quarter)\s+credits?|credit\s+(?:[\w&]+\s+){0,5}?(?:course|class))", masked):
+                         r"(?:semester|quarter)\s+credits?|credits?\s+(?:\w+\s+){0,2}?(?:semester|semestre|quarter)\b|"
+                         r"credit\s+(?:[\w&]+\s+){0,5}?(?:course|class))", masked):
         put("college", float(m.group(1)), m.span())
         year = re.search(r"\b((?:19|20)\d\d)\b", masked[m.end():m.end() + 60])
         if year:

@@ -95,3 +95,13 @@ def test_a_date_word_inside_another_word_names_no_expiry(text) -> None:
     # "gradue" holds "due", "baby" holds "by": neither says when a credential expires
     found = extract(text.lower())
     assert found.expiry_year is None and found.expiry_past is None
+
+
+def test_due_for_recert_in_a_year_is_when_it_is_due_not_when_it_was_done() -> None:
+    due = extract("my cma is due for recert in 2028")
+    assert (due.certified_year, due.expiry_year, due.expiry_past) == (None, 2028, False)
+    assert extract("i did my recert in 2021").certified_year == 2021
+
+
+def test_credits_of_a_semester_are_college_credits() -> None:
+    assert extract("took biology, 4 credits last semester").values == {"college": 4.0}
