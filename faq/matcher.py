@@ -294,7 +294,10 @@ class Matcher:
                         bool(decided.ranking) and decided.ranking[0].entry == alone.entry)):
                     return alone
             return decided
+        whole_decision = self.decision(whole)
         decisions = [self.decide_part(p, named) for p in parts]
+        if whole_decision.ranking and not self.is_off_topic(whole):
+            decisions = [_corroborated(d, whole_decision.ranking, several=len(parts) > 1) for d in decisions]
         answered: list[Answered] = []
         for d in decisions:
             if isinstance(d, Answered) and all(a.entry.id != d.entry.id for a in answered):
@@ -302,8 +305,14 @@ class Matcher:
         if len(answered) >= 2:
             return Several(tuple(answered[:MAX_ANSWERS]), min(a.score for a in answered), answered[0].ranking)
         # One answer at most: the whole message, when it is answered, may hold what one part alone misses.
-        whole_decision = self.decision(whole)
         if isinstance(whole_decision, Answered) and not (answered and whole_decision.entry == answered[0].entry):
+            gap = next((i for i, d in enumerate(decisions)
+                        if isinstance(d, Unsure) and whole_decision.entry in d.options), None)
+            if answered and gap is not None:  # the whole answers the part that was unsure: both answered, in order
+                pair = (whole_decision, answered[0])
+                if decisions.index(answered[0]) < gap:
+                    pair = pair[::-1]
+                return Several(pair, min(a.score for a in pair), pair[0].ranking)
             return whole_decision
         unsure = [d for d in decisions if isinstance(d, Unsure) and d.options]
         if answered:
@@ -315,15 +324,6 @@ class Matcher:
         pointed = [d for d in decisions if isinstance(d, Declined) and d.pointer]
         if pointed:  # nothing of ours answered, and one part is plainly about something else: say where to ask
             return pointed[0]
-        if unsure and whole_decision.ranking and not self.is_off_topic(whole):
-            # The story read whole and the question read alone put the same entry first: two readings agree
-            # where either alone only leads a little, or the whole, long, scores low ("...my CEUs from 2019,
-            # before my cycle started... can I use those old ones?").
-            first = whole_decision.ranking[0].entry
-            agreeing = [d for d in unsure if d.options[0] == first]
-            if agreeing:
-                options = agreeing[0].options
-                return Answered(first, agreeing[0].score, agreeing[0].ranking, alternatives=options[1:])
         if not isinstance(whole_decision, Declined):
             return whole_decision
         return max(unsure, key=lambda d: d.score) if unsure else whole_decision
@@ -746,6 +746,20 @@ def _leads(top: float, ranking: tuple[Scored, ...], norm: Normalized, gate: Gate
     """Not sure, but the first option leads clearly enough to answer it and offer the others beside it."""
     lead = _lead(top, ranking, norm)
     return len(norm.tokens) > 1 and top >= gate.lead_at and lead >= gate.lead_margin
+
+
+def _corroborated(decision: Decision, whole: tuple[Scored, ...], several: bool) -> Decision:
+    """An unsure part answered when the whole message, read with its story, agrees on its first option: two
+    readings agree where either alone only leads a little, or the whole, long, scores low ("...my CEUs from
+    2019, before my cycle started... can I use those old ones?"). Beside another question (`several`), the
+    whole's first place belongs to that one: second place will do, when the part's runner-up is not first."""
+    if not isinstance(decision, Unsure) or not decision.options:
+        return decision
+    first, *others = decision.options
+    order = [s.entry for s in whole[:2]]
+    if order[0] == first or (several and first in order and order[0] not in others):
+        return Answered(first, decision.score, decision.ranking, alternatives=tuple(others))
+    return decision
 
 
 def _credential_factor(entry_creds: tuple[str, ...], asked: frozenset[str]) -> float:

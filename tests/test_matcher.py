@@ -133,3 +133,16 @@ def test_a_long_story_and_its_question_agreeing_on_one_entry_answer_it_with_the_
 def test_a_question_asking_something_else_than_the_story_is_not_answered_by_the_story(dialogue):
     reply = dialogue.reply(_QUARREL + "She also says I can skip the exam. Can I?")
     assert reply.entry != "cma-ce-window"
+
+
+@pytest.mark.parametrize("message, entries", [
+    # "the member price" alone could be the exam's or the CE route's: the whole message is about the exam
+    ("As an AAMA member I will recertify by sitting for the test again. Whats the member price? and when do i have "
+     "to pass it by?", "cma-exam-fee+cma-exam-timing"),
+    # the whole answers the first question, the second part answers itself: both, in the order asked
+    ("Recertifying my CMA for the first time. Do points from before I was certified count? Also how many of them "
+     "have to be AAMA approved?", "cma-first-recert+cma-ce-aama"),
+])
+def test_two_questions_one_unsure_alone_are_both_answered_when_the_whole_message_settles_it(dialogue, message,
+                                                                                             entries):
+    assert dialogue.reply(message).entry == entries
