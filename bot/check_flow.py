@@ -158,9 +158,16 @@ AMOUNT_KEYS = frozenset({"total", "aama", "non_aama", "admin", "clinical", "gene
                          "from"})
 
 
-def asks_for_verdict(part: str) -> bool:
+# "can i still just do my ceus?" after "it expired at the end of september" asks whether it is too late; without
+# an expiry gone by, "can i still put my work hours down?" asks whether the rule still allows it
+_STILL = re.compile(r"\bcan\s+i\s+still\b")
+
+
+def asks_for_verdict(part: str, numbers: Numbers | None = None) -> bool:
     """Whether an asking part of a message asks about the user's own standing (not how a rule goes)."""
-    return bool(_VERDICT.search(fold(part)))
+    folded = fold(part)
+    expired = numbers is not None and bool(numbers.expired or numbers.expiry_past)
+    return bool(_VERDICT.search(folded) or (expired and _STILL.search(folded)))
 
 
 def tells_enough(numbers: Numbers) -> bool:

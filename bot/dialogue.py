@@ -241,8 +241,8 @@ class Dialogue:
         more?", "am I too late?", and any message that gives a whole standing (two amounts, or an amount and its
         expiry). The asking parts decide: the FAQ takes them when it is sure of them, or when the calculator
         could only ask for more numbers."""
-        if not turn.asking or check_flow.tells_enough(turn.numbers) or any(map(check_flow.asks_for_verdict,
-                                                                                turn.asking)):
+        if not turn.asking or check_flow.tells_enough(turn.numbers) or any(
+                check_flow.asks_for_verdict(part, turn.numbers) for part in turn.asking):
             return False
         if isinstance(self._faq_decision(turn), Answered | Several):
             return True

@@ -50,7 +50,11 @@ _OTHER = (r"finished|completed|submitted|sent|renewed\s+my\s+(?:cpr|bls)|(?:cpr|
           r"took|did|class|course|ceu|retook|started|was\s+on|moved|working|worked")
 _CORRECTION = re.compile(r"(?:sorry\s*,?\s*i\s+mean[t]?|\bi\s+mean[t]?\b|wait\s*,?\s*no\b|no\s*,?\s*wait\b|\bactually\b"
                          r"(?:\s*,?\s*no\b)?|scratch\s+that|oops\s*,?\s*no\b|\.\.\.\s*no\b|\bcorrection\b)")
-_CONFLICT = re.compile(r"\bor\s+(?:was\s+it|maybe|is\s+it|did\s+it)\b|expired\W+or\s+expires?|expires\W+or\s+expired")
+# "march or was it april", "2021 or maybe 2022": two dates; "does that count or is it separate?" is no conflict
+_CONFLICT = re.compile(r"\bor\s+(?:was\s+it|maybe|is\s+it|did\s+it)\s+(?:\w+\s+){0,2}?(?:\d|(?:jan(?:uary)?|feb(?:ruary)?|"
+                       r"mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|"
+                       r"dec(?:ember)?)\b)|"
+                       r"expired\W+or\s+expires?|expires\W+or\s+expired")
 _AMOUNT_CONFLICT = re.compile(r"\bsays\s+\d+\s+but\s+(?:i|we)\s+(?:counted|count|have|think)\b|"
                               r"\b\d+\s+(?:or|maybe)\s+\d+\s+(?:points?|pts|ceus?|credits?)")
 _PERSONAL = re.compile(

@@ -105,3 +105,8 @@ def test_due_for_recert_in_a_year_is_when_it_is_due_not_when_it_was_done() -> No
 
 def test_credits_of_a_semester_are_college_credits() -> None:
     assert extract("took biology, 4 credits last semester").values == {"college": 4.0}
+
+
+def test_or_is_it_conflicts_only_between_two_dates() -> None:
+    assert extract("it expired in march or was it april").conflict
+    assert not extract("i did a 3 credit course. does that count or is it totally separate").conflict

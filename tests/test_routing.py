@@ -119,3 +119,11 @@ def test_she_in_a_short_question_points_back_at_what_she_said() -> None:
 
     parts = segment.questions("My boss says CE from before my current period is fine to use. Is she right?")
     assert len(parts) == 1 and "before my current period" in parts[0]
+
+
+def test_can_i_still_asks_too_late_only_after_an_expiry_gone_by(dialogue: Dialogue) -> None:
+    late = dialogue.reply("it expired at the end of september and i forgot my cma. can i still just do my ceus?")
+    assert late.kind == "check"
+    allowed = dialogue.reply("I've been an RMA since 2016. My old boss said work hours were CCP points. Can I still "
+                             "put my work hours down for CCP?")
+    assert allowed.kind == "answer"
