@@ -158,6 +158,7 @@ class Matcher:
         self.strong_anchors = frozenset(kb.synonyms.strong_anchors)
         self.out_of_scope = frozenset(kb.synonyms.out_of_scope)
         self._bodies = [(b, _words_re(b.names), _words_re(b.shared), _words_re(b.senses)) for b in kb.other_bodies]
+        self._our_names = _words_re(tuple(m for spec in kb.credentials.values() for m in spec.markers))
 
         normalized: list[tuple[int, Normalized]] = []
         seen: dict[tuple[tuple[str, ...], frozenset[str]], str] = {}
@@ -211,10 +212,17 @@ class Matcher:
         for body, names, shared, senses in self._bodies:
             if (names and names.search(folded)) or (shared and senses and shared.search(folded)
                                                      and senses.search(folded)):
-                if asking and names and not shared and not any(names.search(part) for part in asking):
+                if asking and names and not shared and not any(names.search(part) and not self._ours_after(names, part)
+                                                               for part in asking):
                     continue
                 return body
         return None
+
+    def _ours_after(self, names: re.Pattern[str], part: str) -> bool:
+        """Whether one of our credentials is named after the other body's last mention: "I'm a CMA and now an
+        EMT too, can I keep my CMA?" asks about ours."""
+        last = max(m.end() for m in names.finditer(part))
+        return bool(self._our_names and self._our_names.search(part, last))
 
     def is_off_topic(self, norm: Normalized, need_anchor: bool = True) -> bool:
         """About something else: an out-of-scope word; or, naming no credential, (with need_anchor) no domain

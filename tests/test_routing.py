@@ -127,3 +127,9 @@ def test_can_i_still_asks_too_late_only_after_an_expiry_gone_by(dialogue: Dialog
     allowed = dialogue.reply("I've been an RMA since 2016. My old boss said work hours were CCP points. Can I still "
                              "put my work hours down for CCP?")
     assert allowed.kind == "answer"
+
+
+def test_a_question_naming_our_credential_after_another_body_is_ours(dialogue: Dialogue) -> None:
+    assert dialogue.reply("I'm a CMA and now an EMT too, can I keep my CMA?").kind != "decline"
+    assert dialogue.reply("I'm a CMA, how do I renew my EMT?").kind == "decline"
+    assert dialogue.reply("cuantas horas de CE ocupa un terapeuta respiratorio para renovar").kind == "decline"
