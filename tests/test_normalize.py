@@ -116,3 +116,10 @@ def test_a_misspelt_stop_word_drops_out_rather_than_counting_as_unknown(matcher)
 def test_an_hour_is_pay_only_beside_money(matcher):
     assert "salary" in matcher.normalize("is 18 dollars an hour good for a cma").tokens
     assert "salary" not in matcher.normalize("webinars about an hour each").tokens
+
+
+def test_a_rule_that_applies_to_me_is_no_application(matcher, dialogue):
+    assert "submit" not in matcher.normalize("does the ccp apply to me").tokens
+    assert "submit" in matcher.normalize("how do i apply to recertify").tokens
+    spanish = dialogue.voices["es"].matcher.normalize
+    assert "submit" not in spanish("a mi me aplica el ccp").tokens
