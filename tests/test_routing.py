@@ -133,3 +133,9 @@ def test_a_question_naming_our_credential_after_another_body_is_ours(dialogue: D
     assert dialogue.reply("I'm a CMA and now an EMT too, can I keep my CMA?").kind != "decline"
     assert dialogue.reply("I'm a CMA, how do I renew my EMT?").kind == "decline"
     assert dialogue.reply("cuantas horas de CE ocupa un terapeuta respiratorio para renovar").kind == "decline"
+
+
+def test_the_country_music_cma_is_not_ours(dialogue: Dialogue) -> None:
+    assert dialogue.reply("who won entertainer of the year at the CMA awards last week?").kind == "decline"
+    assert dialogue.reply("my annual performance review needs proof my CMA is current, how do i get it?").kind \
+        != "decline"
