@@ -124,6 +124,10 @@ _HYPOTHETICAL = re.compile(r"\bif\s+(?:a|ur|your|you|someone|they)\b|\bheard\s+(
 _NOT_A_CHECK = re.compile(r"\bgraduated\b.*\b(?:never\s+(?:took|tested|taken)|sit\s+for|take\s+the)\b|"
                           r"\bfinishing\s+my\s+(?:ma\s+)?program\b|\b(?:retest|retake|(?:taking|take|sit\s+for)\s+the\s+(?:\w+\s+)?exam|"
                           r"by\s+exam)\b")
+# An NHA credential the user holds, not NHA as where CE came from ("20 CEUs from NHA courses for my CMA")
+_NHA_HELD = re.compile(r"\b(?:ccma|cmaa|cpt|cet|cbcs|cpht|excpt)\b|\bnha\b(?!(?:'s|s)?\s+(?:own\s+)?(?:courses?|classes|"
+                       r"ceus?|ce\b|webinars?|modules?|trainings?|learning|library))(?<!from nha)(?<!through nha)"
+                       r"(?<!thru nha)(?<!via nha)")
 _CLAUSE = re.compile(r"\s*(?:[.;!?]+|,|\band\b|\bbut\b|\bplus\b|\+)\s*")
 # What asks the calculator for a verdict on the user's own numbers, in a part of the message that asks (folded).
 _VERDICT = re.compile(
@@ -182,6 +186,8 @@ def from_turn(turn: Turn, credentials: frozenset[str], today: date,
     """A personal question as checks, one per credential it names; () when it holds none of the user's own
     numbers or dates."""
     text = turn.prepared
+    if len(credentials) > 1 and "NHA" in credentials and not _NHA_HELD.search(text):
+        credentials = credentials - {"NHA"}  # "20 CEUs from NHA courses ... for my CMA": NHA is where they came from
     if len(credentials) > 1:
         segments = _segments(text, detect)
         if len(segments) > 1:
@@ -288,6 +294,7 @@ def _when(numbers: Numbers, credential: str | None, today: date) -> calc.When:
     return calc.When(expired=expired, expires_in=expires_in, expires_on=numbers.expiry, exact=numbers.expiry_exact,
                      year=numbers.expiry_year, past=past, certified_ago=certified_ago,
                      certified_year=numbers.certified_year if numbers.certified is None else None,
+                     certified_on=numbers.certified if credential in ("NHA", "RMA") else None,
                      lapsed=numbers.lapsed, unsure=unsure)
 
 
@@ -340,11 +347,12 @@ def _normalised(state: CheckState) -> CheckState:
             values["total"] = values.get("total", 0) + values.pop("from")
     if not cma and "total" not in values and ("aama" in values or "non_aama" in values):
         values["total"] = values.pop("aama", 0) + values.pop("non_aama", 0)
-    if "before_period" in values:
-        earlier = values.pop("before_period")  # earned before the current period: does not count
-        for key in ("aama", "total"):
-            if key in values:
-                values[key] = max(0, values[key] - earlier)
+    for excluded in ("before_period", "employment_part"):  # inside the total, and not counting
+        if excluded in values:
+            left_out = values.pop(excluded)
+            for key in ("aama", "total") if {"aama", "total"} & values.keys() else ("hours",):
+                if key in values:
+                    values[key] = max(0, values[key] - left_out)
     cats = [k for k in ("admin", "clinical", "general") if k in values]
     if "vague_extra" in flags and "total" in values and "aama" not in values and "non_aama" not in values:
         values["aama"] = values.pop("total")  # "50 points plus some non aama": the 50 are the AAMA ones

@@ -91,6 +91,7 @@ class When:
     past: bool | None = None  # the tense: True it expired, False not yet, None not said
     certified_ago: Expiry | None = None  # "certified / passed the exam N months ago"
     certified_year: int | None = None  # only the year of (re)certification
+    certified_on: date | None = None  # the month of (re)certification, for the bodies whose cycle it starts
     lapsed: bool = False  # decertified, or the cycle ended without the points
     unsure: bool = False  # conflicting statements, or "is it too late?" with nothing to go by
 
@@ -358,6 +359,10 @@ def _simple_standing(when: When, today: date, cycle_months: int) -> Standing:
         return Standing.LAPSED if when.expires_on < today else Standing.CURRENT
     if when.expires_in is not None:
         return Standing.CURRENT
+    if when.certified_on is not None:
+        # "ccma certified june 2024": current until two years on; past that, renewed since or not, we can't tell
+        return Standing.UNKNOWN if end_of_month(add_months(when.certified_on, cycle_months)) < today \
+            else Standing.CURRENT
     if when.year is not None:
         return Standing.CURRENT if when.year >= today.year and when.past is not True else Standing.LAPSED
     if when.certified_ago is not None and when.certified_ago.months < cycle_months:
@@ -394,7 +399,7 @@ def check_nha(rules: Rules, *, credits: float | None = None, hours: float | None
     missing = {"credits": nha["ce_credits"] - total} if total < nha["ce_credits"] else {}
     have = {"credits": credits, "hours": hours, "from_hours": from_hours, "counted": total,
             "missing_hours": missing.get("credits", 0) * nha["hours_per_credit"], "renew_year": renew_year}
-    unconfirmed = ("expiry",) if standing != Standing.CURRENT and renew_year is None else ()
+    unconfirmed = ("expiry",) if standing != Standing.CURRENT else ()
     status = Status.NOT_YET if missing else Status.TOTALS_MET if unconfirmed else Status.READY
     return Verdict("NHA", status, missing=missing, have=have, notes=("fee_unverified",), standing=standing,
                    unconfirmed=unconfirmed, facts=("NHA-CE", "NHA-CYCLE", "NHA-HOW", "NHA-FEE"))

@@ -223,7 +223,7 @@ _NEED_AFTER = re.compile(r"\d+\s+is\s+what\s+i\s+need|\bdo\s+i\s+need\s+\d+")
 _LAST_CYCLE = re.compile(r"\blast\s+(?:cycle|time|period|renewal)\b[^.?!;,]*?"
                          r"(?=\bbut\b|\band\b|\bthis\s+(?:cycle|time)|\bso\b|"
                          r"\d+\s+(?:(?:points?|pts|ceus?|credits?|ccp)\s+)?this\s+(?:cycle|time)|"
-                         r"\bplus\b|[.?!;]|$)|(?:el\s+)?ciclo\s+pasado[^.?!;]*?(?=\by\s+en\b|[.?!;]|$)")
+                         r"\bplus\b|[.?!;,]|$)|(?:el\s+)?ciclo\s+pasado[^.?!;]*?(?=\by\s+en\b|[.?!;]|$)")
 # "1 hour videos", "2 hour webinars": the length of each of several items, not hours the user has ("a 6 hour
 # course" is the user's 6 hours)
 _EACH_ITEM_AFTER = (r"(?!\s*(?:long\s+)?(?:videos|webinars|courses|classes|sessions|modules|trainings|lectures|"
@@ -240,11 +240,27 @@ _THE_RULE = re.compile(r"\b(?:the|those|these)\s+\d+(?:\.\d+)?\s*(?:ce\s*|ccp\s*
                        r"units?)\s+(?:every|per|each|a)\s+(?:\d+\s+)?(?:years?|cycle|renewal|period)\b|"
                        r"\b(?:is|are)\s+(?:it\s+)?[^.?!]*\d[^.?!]*\bthe\s+(?:minimum|min|requirement|rule)\b")
 _RATE = re.compile(r"\b(?:counts?\s+(?:as|for)|worth|equals?|=)\s+\d+")
+# what a number next to "have" counts when it is no CE: "i have 3 kids and 20 aama points"
+_NOT_COUNTED = (r"(?:kids?|children|child|hijos?|hijas?|patients?|pacientes|years?|yrs?|anos|months?|meses|weeks?|"
+                r"semanas|days?|dias|jobs?|trabajos|dogs?|cats?|grandkids|nietos|people|personas|coworkers?|shifts?|"
+                r"attempts?|tries|intentos|times|veces)\b")
 _THOUGHT = re.compile(r"\bthought\s+(?:that\s+|it\s+)?(?:was|were|is|meant)\s+(?:my\s+|the\s+)?\d+[^.?!;,]*")
 _RECERT_WITH = re.compile(r"recertified\s+[a-z0-9/ ]{0,20}?\s+with\s+\d+\s*(?:points?|pts|ceus?)?")
-_EMPLOYMENT = re.compile(r"\d+\s*(?:points?|pts)?\s+(?:for|from)\s+(?:working|employment|work\b|my\s+job\s+hours)"
+_EMPLOYMENT = re.compile(r"\d+\s*(?:points?|pts)?\s+(?:(?:of\s+(?:them|those)\s+)?(?:are|were|is|was)\s+)?(?:for|from)\s+"
+                         r"(?:working|employment|work\b|my\s+job)"
                          r"|\d+\s*(?:points?|pts)?\s+for\s+employment|put\s+\d+\s+for\s+employment")
-_BEFORE_PERIOD = re.compile(r"\b(\d+)\s+of\s+(?:them|those|these)\s+(?:were|are|was|is)\s+(?:from\s+|earned\s+)?before")
+# "15 of them were before my cycle", "but 6 are from the last cycle", "12 of them i earned before my last recert":
+# part of the total that does not count
+_BEFORE_PERIOD = re.compile(r"\b(\d+)\s+(?:of\s+(?:them|those|these)\s+)?(?:(?:were|are|was|is|son|eran)\s+|"
+                            r"i\s+(?:earned|got|did|took)\s+)(?:from\s+|earned\s+|del?\s+)?(?:before\b|"
+                            r"(?:the\s+|my\s+)?(?:last|previous|old)\s+(?:cycle|period))")
+
+
+# Someone else's numbers ("my coworker has 60 points, 30 aama, and she's good. I only have 35"): not the user's
+_SOMEONE_ELSE = re.compile(r"\b(?:my\s+|mi\s+)?(?:co-?workers?|friends?|boss|manager|supervisor|colleagues?|sister|"
+                           r"brother|cousin|mom|wife|husband|classmates?|companera|amiga|amigo|jefa|jefe|she|he)\s+"
+                           r"(?:already\s+|only\s+|just\s+)?(?:has|had|got|did|tiene|tenia)\b[^.?!;]*?"
+                           r"(?=\b(?:i|i'?m|im|i'?ve|yo|mine)\b|[.?!;]|$)")
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
@@ -463,16 +479,20 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
     """The amounts in one part of a message, and the field its first amount went to."""
     spans: list[tuple[int, int]] = []
     for pattern in (_NEED, _NEED_AFTER, _LAST_CYCLE, _LAST_CYCLE_BEFORE, _CARRY, _RECERT_WITH, _THOUGHT, _RATE,
-                    _THE_RULE):
+                    _THE_RULE, _SOMEONE_ELSE):
         for m in pattern.finditer(text):
             if pattern in (_NEED, _NEED_AFTER) and re.search(r"\d", m.group(0)) and \
                     not re.search(r"\d+\s+more\b", m.group(0)):
                 found.needs_given = True
             spans.append(m.span())
     excluded = 0.0
+    part_of_total = 0.0  # "30 points but 15 are from employment": the 15 are inside the 30
     for m in _EMPLOYMENT.finditer(text):
         spans.append(m.span())
-        excluded += float(re.search(r"\d+", m.group(0)).group(0))  # type: ignore[union-attr]
+        amount = float(re.search(r"\d+", m.group(0)).group(0))  # type: ignore[union-attr]
+        excluded += amount
+        if re.search(r"\b(?:are|were|is|was|of)\s", m.group(0)):
+            part_of_total += amount
     before_period = _BEFORE_PERIOD.search(text)
     if before_period:
         spans.append(before_period.span())
@@ -481,7 +501,8 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
     # dates and durations are not amounts
     taken: list[tuple[int, int]] = [(d.start, d.end) for d in _dates(masked)]
     taken += [m.span() for m in re.finditer(rf"{NUM}\s*{_DURATION_UNIT}", masked)]
-    taken += [m.span() for m in re.finditer(r"\b\d{1,2}/\d{1,2}/\d{4}\b|\b\d+\s*(?:st|nd|rd|th)\b", masked)]
+    taken += [m.span() for m in re.finditer(r"\b\d{1,2}/\d{1,2}/\d{4}\b|\b\d+\s*(?:st|nd|rd|th)\b|"
+                                            r"\(?\b\d{3}\)?[-. ]\d{3}[-. ]\d{4}\b", masked)]  # and phone numbers
     taken += [m.span() for m in re.finditer(r"\b(?:in|at)\s+(?:20|19)\d\d\b|\b\d+\s*(?:times|x)\b|"
                                             r"\bper\s+\w+|\$\s*\d+|\b\d+\s*(?:dollars|bucks)|\bday\s+\d+", masked)]
     values: dict[str, float] = {}
@@ -515,14 +536,15 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
             put("cpr", float(n), cards.span())
             found.cpr_years = [int(y) for y in re.findall(r"(?:19|20)\d\d", window)]
     for m in re.finditer(r"\b(\d+)\s*(?:college\s+credits?|credits?\s+(?:of\s+)?(?:college|community)|"
-                         r"(?:semester|quarter)\s+credits?|credits?\s+(?:\w+\s+){0,2}?(?:semester|semestre|quarter)\b|"
+                         r"(?:semester|quarter)\s+(?:college\s+|hour\s+)?credits?|credits?\s+(?:\w+\s+){0,2}?(?:semester|semestre|quarter)\b|"
                          r"credit\s+(?:[\w&]+\s+){0,5}?(?:course|class))", masked):
         put("college", float(m.group(1)), m.span())
         year = re.search(r"\b((?:19|20)\d\d)\b", masked[m.end():m.end() + 60])
         if year:
             found.college_year = int(year.group(1))
     # "36 other points, 19 of those aama": the other points are the total, not non-AAMA ones
-    of_those = re.search(r"\b(\d+)\s+other\s+(?:points?|pts|ceus?)\s*,?\s*(\d+)\s+of\s+(?:those|them)", masked)
+    of_those = re.search(r"\b(\d+)\s+other\s+(?:points?|pts|ceus?)\s*[,(]?\s*(\d+)\s+(?:of\s+(?:those|them)|"
+                         r"(?:are\s+)?aama)", masked)
     if of_those:
         put("total", float(of_those.group(1)), of_those.span(1))
     # amounts earned in a given year ("20 points in 2022"): kept with their year, for the period to decide
@@ -544,7 +566,7 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
                          rf"(?:an?\s+)?{_NON}", masked):
         if free(m.span(1)):
             put("non_aama", float(m.group(1)), m.span(1), add=True)
-    for m in re.finditer(rf"{NUM}\s*(?:{_U}\s*)?from\s+(?!aama|before|the\s+aama|amt\b|nha\b)(?:an?\s+|my\s+|the\s+|"
+    for m in re.finditer(rf"{NUM}\s*(?:{_U}\s*)?from\s+(?!aama|before|the\s+aama|amt\b)(?:an?\s+|my\s+|the\s+|"
                          r"that|this|\w+)", masked):
         if free(m.span(1)):
             put("from", float(m.group(1)), m.span(1), add=True)
@@ -566,7 +588,8 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
         if free(m.span(1)):
             put("total", float(m.group(1)), m.span(1))
     for m in re.finditer(rf"\btotal\s*(?:of\s*)?(?:{_U}\s*)?[:=]?\s*{NUM}|\b(?:have|got|at|had|hit|did|done|tengo|"
-                         rf"llevo)\s+(?:only\s+|like\s+|about\s+|all\s+)?{NUM}\b(?!\s*(?:%|/))", masked):
+                         rf"llevo|currently|so\s+far)\s+(?:only\s+|like\s+|about\s+|all\s+)?{NUM}\b"
+                         rf"(?!\s*(?:%|/|{_NOT_COUNTED}))", masked):
         num = 1 if m.group(1) is not None else 2
         if free(m.span(num)):
             put("total", float(m.group(num)), m.span(num))
@@ -600,6 +623,8 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
         values["before_period"] = float(before_period.group(1))
     if excluded:
         values["employment"] = excluded
+    if part_of_total:
+        values["employment_part"] = part_of_total
     if found.values.get("bad_date"):
         values["bad_date"] = 1
     main = min(order)[1] if order else None

@@ -110,3 +110,24 @@ def test_credits_of_a_semester_are_college_credits() -> None:
 def test_or_is_it_conflicts_only_between_two_dates() -> None:
     assert extract("it expired in march or was it april").conflict
     assert not extract("i did a 3 credit course. does that count or is it totally separate").conflict
+
+
+@pytest.mark.parametrize("text, values", [
+    # someone else's numbers are not the user's
+    ("my friend already has 58 points. i have 41 with 22 aama", {"total": 41, "aama": 22}),
+    # a phone number, children and a patient count are no amounts
+    ("text me at 312-555-0199, i have 50 points", {"total": 50}),
+    ("i have 2 kids and 33 aama points", {"aama": 33}),
+    ("currently 44 with 21 aama", {"total": 44, "aama": 21}),
+    # "other points (N aama)": the AAMA ones are among the others
+    ("50 other points (20 aama) and 2 cpr cards", {"total": 50, "aama": 20, "cpr": 2}),
+    ("took 3 quarter college credits", {"college": 3}),
+])
+def test_whose_amounts_and_which_numbers_count(text, values) -> None:
+    assert extract(text).values == values
+
+
+def test_amounts_inside_the_total_that_do_not_count_are_marked() -> None:
+    assert extract("i have 30 points but 12 are from employment").values == {
+        "total": 30, "employment": 12, "employment_part": 12}
+    assert extract("44 points, 9 of them i earned before my last cycle").values["before_period"] == 9

@@ -139,3 +139,14 @@ def test_the_country_music_cma_is_not_ours(dialogue: Dialogue) -> None:
     assert dialogue.reply("who won entertainer of the year at the CMA awards last week?").kind == "decline"
     assert dialogue.reply("my annual performance review needs proof my CMA is current, how do i get it?").kind \
         != "decline"
+
+
+@pytest.mark.parametrize("message, says", [
+    ("RMA here: 33 ccp points, but 10 of them are from employment in 2024. cycle ends 2027", "you need 7 more"),
+    ("my cma: 22 ceus from nha webinars plus 30 aama ones, expires 2028", "You need 8 more points"),
+    ("tengo 16 horas para mi ccma pero 4 son del ciclo pasado", "te faltan 4"),
+    ("mi cma vence en 2028, tengo 30 puntos de la aama y 1 tarjeta de rcp", "Te faltan 26"),
+])
+def test_amounts_that_do_not_count_or_come_from_elsewhere(dialogue: Dialogue, message: str, says: str) -> None:
+    reply = dialogue.reply(message)
+    assert reply.kind == "check" and says in reply.text, reply.text
