@@ -284,6 +284,8 @@ def check_cma(
                             "certified_year": when.certified_year,
                             "cycle_ended": bool(when.certified_year and
                                                 when.certified_year + cma["cycle_years"] < today.year),
+                            "cycle_ends_this_year": bool(when.certified_year and
+                                                         when.certified_year + cma["cycle_years"] == today.year),
                             "college_points": college_points, "cpr_points": cpr_points}
     facts = (["CMA-CYCLE"] if dates else []) + ["CMA-CE-EXPIRED"]
     if college_points or "before_period" in notes:

@@ -162,3 +162,12 @@ def test_numbers_after_a_verdict_refine_the_same_check(talk):
     reply = chat.say("clinical=12, admin 8, general 20")
     assert reply.kind == "check" and "Administrative: 2 more needed" in reply.text
     assert chat.say("how often do i renew my ccma").kind == "answer"
+
+
+def test_a_certification_year_whose_cycle_ends_this_year_is_not_called_current_outright():
+    from datetime import date
+
+    from bot.dialogue import Dialogue
+
+    reply = Dialogue(today=lambda: date(2026, 11, 25)).reply("recertified 2021, i have 40 points 25 aama, how many more?")
+    assert "If that month has already passed, it has expired" in reply.text
