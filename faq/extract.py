@@ -300,6 +300,10 @@ def extract(text: str, is_prepared: bool = False, today: date | None = None) -> 
             one.expiry = previous_date.expiry.replace(year=one.expiry_year)
             one.expiry_year = None
             one.expiry_past = one.expiry < today if one.expiry_past is None else one.expiry_past
+        if index and {"total", "hours"} & values.keys():
+            # "10 credits worth of hours... 10 hours i mean": the correction restates the same CE in other units
+            for earlier in {"total", "hours"} - values.keys():
+                found.values.pop(earlier, None)
         _merge(found, one, values)
         previous_main = main or previous_main
         if one.expiry or one.expiry_year:
@@ -570,6 +574,13 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
                          r"that|this|\w+)", masked):
         if free(m.span(1)):
             put("from", float(m.group(1)), m.span(1), add=True)
+    # "10 ceus (each one is 1 hour)", "4 webinars, 1.5 hours each": the items' hours in all
+    each = re.search(rf"{NUM}\s*(?:ceus?|courses?|classes|webinars?|modules?|trainings?|sessions?)\b[^.?!\d]{{0,30}}?"
+                     rf"(?:\beach\s*(?:one\s+)?(?:is\s+|was\s+|=\s*|being\s+)?{NUM}\s*(?:hours?|hrs?)\b|"
+                     rf"{NUM}\s*(?:hours?|hrs?)\s+each\b)", masked)
+    if each and free(each.span()):
+        per = float(each.group(2) or each.group(3))
+        put("hours", float(each.group(1)) * per, each.span())
     # "6 hours total" is the whole: a later "6.0 contact hours" restates it rather than adding to it
     stated = re.search(rf"{NUM}\s*(?:contact\s+|clock\s+|ce\s+)?(?:hours?|hrs?)\s+(?:in\s+)?total\b|"
                        rf"\btotal\s+(?:of\s+)?{NUM}\s*(?:contact\s+|clock\s+|ce\s+)?(?:hours?|hrs?)\b", masked)

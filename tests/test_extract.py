@@ -131,3 +131,13 @@ def test_amounts_inside_the_total_that_do_not_count_are_marked() -> None:
     assert extract("i have 30 points but 12 are from employment").values == {
         "total": 30, "employment": 12, "employment_part": 12}
     assert extract("44 points, 9 of them i earned before my last cycle").values["before_period"] == 9
+
+
+@pytest.mark.parametrize("text, hours", [("i have 8 ceus (each one is 2 hours)", 16.0),
+                                         ("did 3 webinars, 1.5 hours each", 4.5)])
+def test_items_of_so_many_hours_each_count_their_hours_in_all(text, hours) -> None:
+    assert extract(text).values == {"hours": hours}
+
+
+def test_a_correction_in_other_units_replaces_the_first_amount() -> None:
+    assert extract("i did 12 credits, sorry i mean 12 hours").values == {"hours": 12.0}
