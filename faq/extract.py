@@ -173,8 +173,13 @@ _DATE_PATTERNS: list[tuple[re.Pattern[str], _DateParts]] = [
     (re.compile(rf"\b({_MON})(?:\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*(?:points?|pts|ceus?|credits?|hours?|aama)))?"
                 rf"(?:\s*,?\s*(?:of\s+)?(\d{{4}}))?"),
      lambda m: (int(m[3]) if m[3] else None, MONTHS[m[1][:3]], int(m[2]) if m[2] else None)),
+    # 03-31-2027
+    (re.compile(r"\b(\d{1,2})-(\d{1,2})-(\d{4})\b"), lambda m: (int(m[3]), int(m[1]), int(m[2]))),
     # 4/2021, 06/2024, 2/2027
     (re.compile(r"\b(\d{1,2})\s*/\s*(\d{4})\b"), lambda m: (int(m[2]), int(m[1]), None)),
+    # "exp 3/27", "12/26": month and year, as on a card
+    (re.compile(r"(?<![\d/])(0?[1-9]|1[0-2])/(\d{2})\b(?!\s*/|\s*(?:points?|pts|ceus?|credits?|hours?|aama|admin|clin|gen))"),
+     lambda m: (2000 + int(m[2]), int(m[1]), None)),
     # 2020-11
     (re.compile(r"\b(\d{4})-(\d{1,2})\b(?!-)"), lambda m: (int(m[1]), int(m[2]), None)),
     # a bare year
@@ -272,11 +277,30 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")
+
+
+def _months_named(text: str, today: date) -> str:
+    """"expires next month", "ran out last month", "next may": the month named, with its year ("5 years ago this
+    month" stays: the years before it date it)."""
+    def relative(m: re.Match[str]) -> str:
+        index = today.year * 12 + today.month - 1 + {"this": 0, "last": -1, "next": 1}[m[1]]
+        return f"{_MONTH_NAMES[index % 12]} {index // 12}"
+
+    def next_named(m: re.Match[str]) -> str:
+        return f"{m[1]} {today.year + (MONTHS[m[1][:3]] <= today.month)}"
+
+    # ("expired last month" and "the end of last month" are read as they always were: a month ago, its last day)
+    text = re.sub(r"(?<!ago )(?<!expired )(?<!lapsed )(?<!end of )\b(this|last|next)\s+month\b", relative, text)
+    return re.sub(rf"\bnext\s+({_MON})(?!\s*\d)", next_named, text)
+
+
 def extract(text: str, is_prepared: bool = False, today: date | None = None) -> Numbers:
     """The user's own numbers in `text` (already `prepare`d when `is_prepared`); a month without a year is the
     next one to come when the user speaks of a future expiry, the last one gone for a past one."""
     today = today or date.today()
-    prepared = text if is_prepared else prepare(text[:2000])
+    prepared = _months_named(text if is_prepared else prepare(text[:2000]), today)
     found = Numbers(personal=bool(_PERSONAL.search(re.sub(r"'", "", prepared))))
     found.conflict = bool(_CONFLICT.search(prepared))
     found.amount_conflict = bool(_AMOUNT_CONFLICT.search(prepared))

@@ -141,3 +141,21 @@ def test_items_of_so_many_hours_each_count_their_hours_in_all(text, hours) -> No
 
 def test_a_correction_in_other_units_replaces_the_first_amount() -> None:
     assert extract("i did 12 credits, sorry i mean 12 hours").values == {"hours": 12.0}
+
+
+@pytest.mark.parametrize("text, expiry", [
+    ("my cma expires 3/27", date(2027, 3, 31)),  # month and year, as on a card
+    ("cert exp. 03-31-2027", date(2027, 3, 31)),
+    ("my cma ran out last month", date(2026, 10, 31)),
+    ("my cma expires next month", date(2026, 12, 31)),
+    ("my cma expires next may", date(2027, 5, 31)),
+])
+def test_dates_as_people_type_them(text, expiry) -> None:
+    assert extract(text, today=date(2026, 11, 25)).expiry == expiry
+
+
+def test_a_spanish_month_with_del_and_its_year_is_a_date() -> None:
+    from faq.extract import prepare
+
+    found = extract(prepare("saque mi cma en enero del 2022", "es"), is_prepared=True, today=date(2026, 11, 25))
+    assert found.certified == date(2022, 1, 1)
