@@ -173,6 +173,9 @@ _DATE_PATTERNS: list[tuple[re.Pattern[str], _DateParts]] = [
     (re.compile(rf"\b({_MON})(?:\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*(?:points?|pts|ceus?|credits?|hours?|aama)))?"
                 rf"(?:\s*,?\s*(?:of\s+)?(\d{{4}}))?"),
      lambda m: (int(m[3]) if m[3] else None, MONTHS[m[1][:3]], int(m[2]) if m[2] else None)),
+    # 1/31/27
+    (re.compile(r"\b(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/(2\d|3\d)\b(?!/|\s*(?:admin|clin|gen|each|categor))"),
+     lambda m: (2000 + int(m[3]), int(m[1]), int(m[2]))),
     # 03-31-2027
     (re.compile(r"\b(\d{1,2})-(\d{1,2})-(\d{4})\b"), lambda m: (int(m[3]), int(m[1]), int(m[2]))),
     # 4/2021, 06/2024, 2/2027
@@ -243,8 +246,12 @@ _CARRY = re.compile(r"(?:\bextra\s+\d+|\d+\s+extra|\d+\s*(?:points?|pts|credits?
 _THE_RULE = re.compile(r"\b(?:the|those|these)\s+\d+(?:\.\d+)?\s*(?:ce\s*|ccp\s*|aama\s*)?(?:credits?|points?|pts|ceus?|"
                        r"hours?|units?)\b|\d+(?:\.\d+)?\s*(?:ce\s*|ccp\s*|aama\s*)?(?:credits?|points?|pts|ceus?|hours?|"
                        r"units?)\s+(?:every|per|each|a)\s+(?:\d+\s+)?(?:years?|cycle|renewal|period)\b|"
-                       r"\b(?:is|are)\s+(?:it\s+)?[^.?!]*\d[^.?!]*\bthe\s+(?:minimum|min|requirement|rule)\b")
-_RATE = re.compile(r"\b(?:counts?\s+(?:as|for)|worth|equals?|=)\s+\d+")
+                       r"\b(?:is|are)\s+(?:it\s+)?[^.?!]*\d[^.?!]*\bthe\s+(?:minimum|min|requirement|rule)\b|"
+                       r"\b(?:aama|nha|amt|ncct|they|it)\s+(?:requires?|needs?|wants?|asks\s+for)\s+(?:at\s+least\s+)?\d+"
+                       r"[^.?!;,]*")
+# "counts as 4", "15 cards lol thats 60 points right?": a conversion or the user's own sum, not another amount
+_RATE = re.compile(r"\b(?:counts?\s+(?:as|for)|worth|equals?|=)\s+\d+|\b(?:that'?s|which\s+is)\s+\d+(?!\s*(?:aama|approved|"
+                   r"non|other|of|admin|clin|gen))")
 # what a number next to "have" counts when it is no CE: "i have 3 kids and 20 aama points"
 _NOT_COUNTED = (r"(?:kids?|children|child|hijos?|hijas?|patients?|pacientes|years?|yrs?|anos|months?|meses|weeks?|"
                 r"semanas|days?|dias|jobs?|trabajos|dogs?|cats?|grandkids|nietos|people|personas|coworkers?|shifts?|"
@@ -578,6 +585,12 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
     # amounts earned in a given year ("20 points in 2022"): kept with their year, for the period to decide
     for m in re.finditer(rf"\b(\d+)\s*(?:{_U}\s*)?in\s+((?:19|20)\d\d)\b", masked):
         found.dated_amounts.append((float(m.group(1)), int(m.group(2))))
+    # "60/30 aama", "have 45/20": the total and the AAMA-approved ones
+    pair = re.search(r"(?<![\d/])(\d{2,3})\s*/\s*(\d{1,3})(?![\d/])(?=\s*(?:aama|approved)|\s*$|\s*[,.;!?]|\s+(?:and|&|"
+                     r"plus|with|exp|cma|all)\b)", masked)
+    if pair and free(pair.span()) and float(pair.group(2)) <= float(pair.group(1)):
+        put("total", float(pair.group(1)), pair.span(1))
+        put("aama", float(pair.group(2)), pair.span(2))
     # categories: a label takes the number next to it, on the side this message puts them
     _categories(masked, taken, put)
     # "20 of them are aama", "62 aama", "aama: 20"

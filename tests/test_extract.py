@@ -159,3 +159,17 @@ def test_a_spanish_month_with_del_and_its_year_is_a_date() -> None:
 
     found = extract(prepare("saque mi cma en enero del 2022", "es"), is_prepared=True, today=date(2026, 11, 25))
     assert found.certified == date(2022, 1, 1)
+
+
+@pytest.mark.parametrize("text, values", [
+    ("cma 60/30 aama, exp 2027", {"total": 60, "aama": 30}),  # total/AAMA-approved
+    ("the aama requires 30 approved right? i have 40 total", {"total": 40}),  # the rule's 30, not the user's
+    ("i have 9 cpr cards lol thats 36 points right?", {"cpr": 9}),  # the user's own sum of the cards
+    ("20/20/20 admin clinical general", {"admin": 20, "clinical": 20, "general": 20}),  # no date
+])
+def test_pairs_rules_and_sums(text, values) -> None:
+    assert extract(text).values == values
+
+
+def test_month_day_and_two_digit_year() -> None:
+    assert extract("cma exp 1/31/27, 58 pts", today=date(2026, 11, 25)).expiry == date(2027, 1, 31)
