@@ -264,6 +264,10 @@ def _state_for(credential: str | None, text: str, today: date, own_message: bool
         values["certified_year"] = numbers.certified_year
     elif numbers.certified:
         values["certified_year"] = numbers.certified.year
+    start = numbers.cycle_start or (numbers.certified.year if numbers.certified else numbers.certified_year)
+    earlier = sum(amount for amount, year in numbers.dated_parts if start and year < start)
+    if earlier:  # "40 points but 12 are from 2021", the cycle begun in 2023: the 12 don't count
+        values["before_period"] = values.get("before_period", 0) + earlier
     if numbers.cycle_start and numbers.dated_amounts:
         # only what was earned within the cycle counts (AMT-CCP-WINDOW, CMA-CE-WINDOW)
         values["total"] = sum(a for a, year in numbers.dated_amounts if year >= numbers.cycle_start)

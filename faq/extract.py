@@ -96,6 +96,8 @@ class Numbers:
     vague_extra: bool = False  # "plus some non aama stuff": a part of unknown size
     other_ago: bool = False  # an "N ago" about another event (finished, submitted, renewed a card)
     dated_amounts: list[tuple[float, int]] = field(default_factory=list)  # (amount, year earned)
+    # "40 points but 12 are from 2021": part of the total, and the year it was earned
+    dated_parts: list[tuple[float, int]] = field(default_factory=list)
     cpr_years: list[int] = field(default_factory=list)  # the years the CPR cards were issued, when given
     college_year: int | None = None  # the year of a college course, when given
     personal: bool = False
@@ -275,6 +277,10 @@ _SOMEONE_ELSE = re.compile(r"\b(?:my\s+|mi\s+)?(?:co-?workers?|friends?|boss|man
                            r"(?=\b(?:i|i'?m|im|i'?ve|yo|mine)\b|[.?!;]|$)")
 
 
+_DATED_PART = re.compile(r"\b(\d+)\s+(?:of\s+(?:them|those|these)\s+)?(?:are|were|r|son|eran)\s+(?:from|in|de|del)\s+"
+                         r"((?:19|20)\d\d)\b")
+
+
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     chars = list(text)
     for a, b in spans:
@@ -354,6 +360,7 @@ def _merge(found: Numbers, one: Numbers, values: dict[str, float]) -> None:
             setattr(found, f, getattr(one, f))
     found.cpr_years = one.cpr_years or found.cpr_years
     found.dated_amounts += one.dated_amounts
+    found.dated_parts += one.dated_parts
     found.college_year = one.college_year or found.college_year
     for f in ("lapsed", "needs_given", "vague_extra", "other_ago", "not_expired"):
         setattr(found, f, getattr(found, f) or getattr(one, f))
@@ -430,6 +437,10 @@ def _times(text: str, found: Numbers, today: date) -> None:
         found.cycle_start = int(cycle.group(1))
         found.expiry_year = int(cycle.group(2))
         found.expiry_past = False
+    began = re.search(rf"\b(?:cycle|period)\s+(?:started|began|starts|start(?:ed)?\s+in)\s+(?:in\s+|on\s+)?"
+                      rf"(?:{_MON}\s+)?((?:19|20)\d\d)\b", text)
+    if began and not cycle:
+        found.cycle_start = int(began.group(1))
     for d in _dates(text):
         if cycle and cycle.start() <= d.start < cycle.end():
             continue
@@ -531,6 +542,9 @@ def _amounts(text: str, found: Numbers) -> tuple[dict[str, float], str | None]:
     before_period = _BEFORE_PERIOD.search(text)
     if before_period:
         spans.append(before_period.span())
+    for m in _DATED_PART.finditer(text):
+        found.dated_parts.append((float(m.group(1)), int(m.group(2))))
+        spans.append(m.span(1))
     # a need clause keeps its dates: only amounts are masked
     masked = _mask(text, spans)
     # dates and durations are not amounts

@@ -150,3 +150,8 @@ def test_the_country_music_cma_is_not_ours(dialogue: Dialogue) -> None:
 def test_amounts_that_do_not_count_or_come_from_elsewhere(dialogue: Dialogue, message: str, says: str) -> None:
     reply = dialogue.reply(message)
     assert reply.kind == "check" and says in reply.text, reply.text
+
+
+def test_points_from_a_year_before_the_cycle_began_do_not_count(dialogue: Dialogue) -> None:
+    reply = dialogue.reply("RMA here, 35 CCP points but 9 are from 2022 and my cycle started march 2024")
+    assert "you need 4 more" in reply.text, reply.text
