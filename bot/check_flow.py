@@ -149,7 +149,7 @@ _VERDICT = re.compile(
     r"(?:a\s+tiempo|list[oa]|bien)|\bme\s+alcanza|\bsuficientes?\b|\bme\s+falta|\b(?:es|sera|ya\s+es)\s+(?:muy\s+)?"
     r"tarde|\bcalifico|\bque\s+(?:hago|(?:puedo|debo|tengo\s+que)\s+hacer)|\bcuando\s+(?:tengo|debo|se\s+me\s+vence|"
     r"me\s+toca|vence)|\bpierdo\b|\b(?:todavia|aun)\s+(?:puedo|alcanzo|llego|me\s+da\s+tiempo|estoy\s+a\s+tiempo)|"
-    r"\balcanzo\s+a\b|\bcuantos\s+puntos\s+(?:me\s+)?(?:dan|darian|daria|valen|cuentan|contarian)\b")
+    r"\balcanzo\s+a\b|\b(?:ya\s+)?cumplo\b|\bdo\s+i\s+(?:meet|qualify)\b|\bcuantos\s+puntos\s+(?:me\s+)?(?:dan|darian|daria|valen|cuentan|contarian)\b")
 # Amounts the user has not earned yet ("i will have 10 credits by march") or doubts ("not sure all are in my
 # period"): no ✅ on them.
 _PLANNED = re.compile(r"\b(?:will\s+have|i'?ll\s+(?:have|get|do|finish)|gonna|going\s+to\s+(?:have|get|do|finish)|"
