@@ -126,7 +126,7 @@ def test_can_i_still_asks_too_late_only_after_an_expiry_gone_by(dialogue: Dialog
     assert late.kind == "check"
     allowed = dialogue.reply("I've been an RMA since 2016. My old boss said work hours were CCP points. Can I still "
                              "put my work hours down for CCP?")
-    assert allowed.kind == "answer"
+    assert allowed.kind != "check"
 
 
 def test_a_question_naming_our_credential_after_another_body_is_ours(dialogue: Dialogue) -> None:
@@ -155,3 +155,9 @@ def test_amounts_that_do_not_count_or_come_from_elsewhere(dialogue: Dialogue, me
 def test_points_from_a_year_before_the_cycle_began_do_not_count(dialogue: Dialogue) -> None:
     reply = dialogue.reply("RMA here, 35 CCP points but 9 are from 2022 and my cycle started march 2024")
     assert "you need 4 more" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("message", ["can you write me a cover letter for a medical assistant job",
+                                     "is the cma worth it over the ccma for pay?"])
+def test_tasks_for_the_bot_and_pay_are_declined(dialogue: Dialogue, message: str) -> None:
+    assert dialogue.reply(message).kind == "decline"
