@@ -308,6 +308,8 @@ class Matcher:
             decisions = [_corroborated(d, whole_decision.ranking, several=len(parts) > 1) for d in decisions]
         answered: list[Answered] = []
         for d in decisions:
+            if isinstance(d, Answered) and answered and any(a.entry == d.entry for a in answered):
+                d = self._next_answer(d, answered, whole_decision.ranking)
             if isinstance(d, Answered) and all(a.entry.id != d.entry.id for a in answered):
                 answered.append(d)
         if len(answered) >= 2:
@@ -335,6 +337,17 @@ class Matcher:
         if not isinstance(whole_decision, Declined):
             return whole_decision
         return max(unsure, key=lambda d: d.score) if unsure else whole_decision
+
+    def _next_answer(self, decided: Answered, answered: list[Answered], whole: tuple[Scored, ...]) -> Decision:
+        """A second question whose best entry is the one the first already got ("how many admin points do i
+        need, and can my 3 cpr cards cover the clinical minimum?"): it may ask something else, answered by its
+        next entry when that scores as an answer would, close behind, and the whole message ranks it high too."""
+        taken = {a.entry for a in answered}
+        rest = [s for s in decided.ranking if s.entry not in taken and not s.entry.decline]
+        if rest and rest[0].score >= self.gate.answer_at and decided.score - rest[0].score < self.gate.clear_margin \
+                and rest[0].entry in {s.entry for s in whole[:SUGGESTIONS]}:
+            return Answered(rest[0].entry, rest[0].score, decided.ranking)
+        return decided
 
     def decide_part(self, part: Normalized, named: frozenset[str]) -> Decision:
         """A part decided with the credentials the message names when it names none itself. Borrowed

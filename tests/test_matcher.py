@@ -146,3 +146,8 @@ def test_a_question_asking_something_else_than_the_story_is_not_answered_by_the_
 def test_two_questions_one_unsure_alone_are_both_answered_when_the_whole_message_settles_it(dialogue, message,
                                                                                              entries):
     assert dialogue.reply(message).entry == entries
+
+
+def test_a_second_question_whose_best_entry_the_first_took_gets_its_next(dialogue):
+    reply = dialogue.reply("what's the clinical minimum for my cma points, and do my 2 cpr cards cover it?")
+    assert reply.entry == "cma-ce-categories+cma-cpr"
