@@ -116,7 +116,7 @@ def parse_command(args: str, detect_credentials: Callable[[str], frozenset[str]]
 
 # "ncma expired 6 years ago what now": a message that opens with a credential and its expiry speaks of the user's
 _OWN = re.compile(r"\b(my|mine|i|i'?m|im|i'?ve|our|me)\b|^\s*\d|^\s*(?:cma|ccma|rma|ncma|cmaa|cpt|cet|cbcs)\b"
-                  r"(?:\s+\(?\w+\)?)?\s+(?:expired|expires|expiring|lapsed|ran\s+out)\b")
+                  r"(?:\s+\(?\w+\)?)?\s+(?:expired|expires|expiring|exp|lapsed|ran\s+out)\b")
 _HYPOTHETICAL = re.compile(r"\bif\s+(?:a|ur|your|you|someone|they)\b|\bheard\s+(?:that|if|it|u|you|ur)\b|"
                            r"\bwhat\s+happens\b|\bcan\s+a\b|"
                            r"\bif\s+they\b|\bhow\s+many\s+hours\s+is\s+\d|\bhow\s+many\s+(?:recert\s+points|"

@@ -296,7 +296,7 @@ _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", 
 
 def _months_named(text: str, today: date) -> str:
     """"expires next month", "ran out last month", "next may": the month named, with its year ("5 years ago this
-    month" stays: the years before it date it)."""
+    month" stays: the years before it date it); "3 months and 2 weeks", in days."""
     def relative(m: re.Match[str]) -> str:
         index = today.year * 12 + today.month - 1 + {"this": 0, "last": -1, "next": 1}[m[1]]
         return f"{_MONTH_NAMES[index % 12]} {index // 12}"
@@ -306,7 +306,10 @@ def _months_named(text: str, today: date) -> str:
 
     # ("expired last month" and "the end of last month" are read as they always were: a month ago, its last day)
     text = re.sub(r"(?<!ago )(?<!expired )(?<!lapsed )(?<!end of )\b(this|last|next)\s+month\b", relative, text)
-    return re.sub(rf"\bnext\s+({_MON})(?!\s*\d)", next_named, text)
+    text = re.sub(rf"\bnext\s+({_MON})(?!\s*\d)", next_named, text)
+    # "3 mo n 2 wks ago": one duration, in days (past 90 days or not is what matters)
+    return re.sub(r"\b(\d+)\s*(?:months?|mos?)\s*(?:and|n|&|,|\+)?\s*(\d+)\s*(?:weeks?|wks?)\b",
+                  lambda m: f"{round(int(m[1]) * 30.44 + int(m[2]) * 7)} days", text)
 
 
 def extract(text: str, is_prepared: bool = False, today: date | None = None) -> Numbers:
@@ -383,7 +386,10 @@ def _times(text: str, found: Numbers, today: date) -> None:
         expiry_before = re.search(r"expir|laps", text[max(0, m.start() - 60):m.start()])
         since_expiry = m.group(4) == "since" and re.match(r"\s*(?:my\s+|it\s+)?(?:\w+\s+)?(?:lapsed|expired)",
                                                           text[m.end():])
-        if verb == "past" or (verb is None and ago and expiry_before) or since_expiry:
+        # "cma exp 3 mo ago": an expiry word with "ago" is past, whatever its tense
+        exp_ago = verb == "future" and ago and re.search(r"\bexp\w*\s+(?:like\s+|about\s+)?$",
+                                                         text[max(0, m.start() - 16):m.start()])
+        if verb == "past" or (verb is None and ago and expiry_before) or since_expiry or exp_ago:
             if found.expired is None:
                 found.expired, found.expired_over = (amount, unit), bool(m.group(1) in ("over", "more than")
                                                                           if m.group(1) else False)

@@ -173,3 +173,8 @@ def test_pairs_rules_and_sums(text, values) -> None:
 
 def test_month_day_and_two_digit_year() -> None:
     assert extract("cma exp 1/31/27, 58 pts", today=date(2026, 11, 25)).expiry == date(2027, 1, 31)
+
+
+def test_months_and_weeks_ago_after_an_expiry_word_is_one_past_duration() -> None:
+    found = extract("my rma exp 2 mo n 3 wks ago")
+    assert (found.expired, found.expiry_past) == ((82.0, "day"), True)
