@@ -227,6 +227,15 @@ class Dialogue:
             return self._check_reply(Invalid(Problem.of(exc)), state)
         if not checks or self._asks_in_general(turn, checks):
             return None
+        if not check_flow.AMOUNT_KEYS & turn.numbers.values.keys() and not any(
+                check_flow.asks_for_verdict(part, turn.numbers) for part in turn.asking) and all(
+                _only_asks(check_flow.step(c, self.kb.rules, self.today())) for c in checks):
+            # the calculator could only ask for amounts the user never mentioned: the question they asked leads
+            decision = self._faq_decision(turn)
+            if isinstance(decision, Unsure) and decision.options:
+                first, *others = decision.options
+                return self._from_decision(Answered(first, decision.score, decision.ranking, tuple(others)), state,
+                                           turn.raw)
         if len(checks) == 1:
             return self._run_check(checks[0], state)
         # One verdict per credential named, one after the other.
@@ -364,6 +373,12 @@ class Conversation:
             return None
         reply, self.state = said
         return reply
+
+
+def _only_asks(outcome: Outcome) -> bool:
+    """The calculator has nothing to say yet but a question for the user's amounts."""
+    return isinstance(outcome, Checked) and outcome.verdict.status == calc.Status.NEED_INFO \
+        and outcome.verdict.ask in ("have", "points", "credits", "total")
 
 
 def _summaries(outcome: Outcome) -> tuple[CheckSummary, ...]:

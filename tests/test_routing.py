@@ -161,3 +161,12 @@ def test_points_from_a_year_before_the_cycle_began_do_not_count(dialogue: Dialog
                                      "is the cma worth it over the ccma for pay?"])
 def test_tasks_for_the_bot_and_pay_are_declined(dialogue: Dialogue, message: str) -> None:
     assert dialogue.reply(message).kind == "decline"
+
+
+def test_a_general_question_beside_a_date_gets_its_answer_not_a_request_for_points(dialogue: Dialogue) -> None:
+    # the calculator could only ask "how many CCP points do you have?", which the user never brought up
+    reply = dialogue.reply("been an rma since 2016 and my cycle ends in 2027. my old boss always put my work hours on "
+                           "the ccp form. is work still something that counts?")
+    assert reply.kind == "answer", reply.text
+    assert dialogue.reply("rma cycle ends in 2027, how many more ccp points do i need? i did a few webinars").kind \
+        == "check"
