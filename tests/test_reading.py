@@ -90,8 +90,9 @@ def test_a_clear_leader_is_answered_with_the_others_offered(dialogue, matcher):
 # Written before the mechanism, by someone who never saw the knowledge base; first try: tune 41.9%, holdout 41.0%.
 # Thresholds are chosen on the tune half only; these floors guard what has been reached.
 # fresh_batch3.yaml came after the mechanism, from the same kind of writer: first try on main 79%.
-# Reached after issue 12's second pass: tune 98/117, holdout 100/117, batch3 88/100.
-@pytest.mark.parametrize("name, floor", [("fresh_tune.yaml", 0.82), ("fresh_holdout.yaml", 0.83),
+# Reached after issue 12's third pass (more phrasings per entry, stories read whole and in parts): tune 107/117,
+# holdout 105/117, batch3 90/100.
+@pytest.mark.parametrize("name, floor", [("fresh_tune.yaml", 0.88), ("fresh_holdout.yaml", 0.86),
                                          ("fresh_batch3.yaml", 0.85)])
 def test_fresh_questions_do_not_fall_back(dialogue, name, floor):
     outcomes = evaluate.run(dialogue, evaluate.load_cases(FRESH / name))
@@ -104,7 +105,15 @@ def test_fresh_questions_do_not_fall_back(dialogue, name, floor):
 def test_the_latest_fresh_batch_does_not_fall_back(kb, matcher):
     on_the_day = Dialogue(kb, matcher, today=lambda: date(2026, 11, 25))
     ok, n = evaluate.summary(evaluate.run(on_the_day, evaluate.load_cases(FRESH / "fresh_batch4.yaml")))["all"]
-    assert ok / n >= 0.78
+    assert ok / n >= 0.83
+
+
+# fresh_batch5.yaml: a fifth batch by a writer who never saw the bot, written 2026-11-25 in a later session; first
+# try 47/60 (78.3%), on the commit before that session's changes.
+def test_the_fifth_fresh_batch_does_not_fall_back(kb, matcher):
+    on_the_day = Dialogue(kb, matcher, today=lambda: date(2026, 11, 25))
+    ok, n = evaluate.summary(evaluate.run(on_the_day, evaluate.load_cases(FRESH / "fresh_batch5.yaml")))["all"]
+    assert ok / n >= 0.85
 
 
 # check_batch6.yaml: 125 personal messages from an auditor who never saw the code, each checked against the fact
