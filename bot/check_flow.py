@@ -167,6 +167,19 @@ AMOUNT_KEYS = frozenset({"total", "aama", "non_aama", "admin", "clinical", "gene
 _STILL = re.compile(r"\bcan\s+i\s+still\b")
 
 
+# "I want to check if I can recertify my CMA", "am I eligible to renew?", "quiero saber si puedo renovar": the
+# guided check, when the message brings no numbers of its own
+_CHECK_INTENT = re.compile(
+    r"\b(?:check|see|know|find\s+out|figure\s+out|verify|tell\s+me|saber|revisar|ver)\s+(?:if|whether|si)\s+"
+    r"(?:i\s+(?:can|could|am\s+(?:eligible|ready|able)|qualify)|(?:yo\s+)?(?:puedo|califico))\s+(?:to\s+)?"
+    r"(?:re-?cert\w*|renew\w*|recertific\w*|renovar\w*)|\bam\s+i\s+eligible\s+to\s+(?:re-?cert\w*|renew\w*)\b|"
+    r"\bcheck\s+my\s+eligibility\b")
+
+
+def wants_a_check(folded: str) -> bool:
+    return bool(_CHECK_INTENT.search(folded))
+
+
 def asks_for_verdict(part: str, numbers: Numbers | None = None) -> bool:
     """Whether an asking part of a message asks about the user's own standing (not how a rule goes)."""
     folded = fold(part)

@@ -150,13 +150,19 @@ class Dialogue:
     # --- the stages, in order ---------------------------------------------------------------------------
 
     def _check_command(self, turn: Turn, state: ChatState) -> Said | None:
-        """`/check` alone starts the guided check; `/check cma 45 20` checks at once."""
+        """`/check` alone starts the guided check; `/check cma 45 20` checks at once. "I want to check if I can
+        recertify my CMA", with no numbers, starts it too."""
         command = _CHECK_COMMAND.match(turn.raw)
-        if not command:
+        if command:
+            args = turn.raw[command.end():]
+        elif check_flow.wants_a_check(turn.folded) and not turn.numbers.values and not turn.numbers.time_known:
+            named = sorted(turn.norm.credentials)
+            args = named[0].lower() if len(named) == 1 else ""
+        else:
             return None
         state = _without_offer(state)
         try:
-            check = check_flow.parse_command(turn.raw[command.end():], self._credentials_in)
+            check = check_flow.parse_command(args, self._credentials_in)
         except calc.InputError as exc:
             return self._check_reply(Invalid(Problem.of(exc)), state, example=True)
         return self._run_check(check, state)

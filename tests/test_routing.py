@@ -170,3 +170,13 @@ def test_a_general_question_beside_a_date_gets_its_answer_not_a_request_for_poin
     assert reply.kind == "answer", reply.text
     assert dialogue.reply("rma cycle ends in 2027, how many more ccp points do i need? i did a few webinars").kind \
         == "check"
+
+
+@pytest.mark.parametrize("message", ["I want to check if I can recertify my CMA", "can you check if i can renew my ccma",
+                                     "quiero saber si puedo recertificar mi cma"])
+def test_asking_to_be_checked_starts_the_guided_check(dialogue: Dialogue, message: str) -> None:
+    from bot.dialogue import Conversation
+
+    chat = Conversation(dialogue)
+    assert chat.say(message).kind == "check"
+    assert chat.state.check is not None and chat.state.check.guided
