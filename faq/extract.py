@@ -165,6 +165,9 @@ class _Date:
 
 
 _DateParts = Callable[["re.Match[str]"], tuple[int | None, int | None, int | None]]
+# 1/31/27 after a date word ("exp 1/31/27"): alone, "10/10/20" is three category amounts far more often
+_MDY = re.compile(r"\b(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/(2\d|3[0-2])\b(?!/)")
+_DATE_WORD_BEFORE = re.compile(r"\b(?:exp\w*|due|until|til|on|by|date|certified|since|renew\w*|lapsed|ran\s+out)\W*$")
 _DATE_PATTERNS: list[tuple[re.Pattern[str], _DateParts]] = [
     # 09/15/2021, 11/30/2026
     (re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b"), lambda m: (int(m[3]), int(m[1]), int(m[2]))),
@@ -176,8 +179,7 @@ _DATE_PATTERNS: list[tuple[re.Pattern[str], _DateParts]] = [
                 rf"(?:\s*,?\s*(?:of\s+)?(\d{{4}}))?"),
      lambda m: (int(m[3]) if m[3] else None, MONTHS[m[1][:3]], int(m[2]) if m[2] else None)),
     # 1/31/27
-    (re.compile(r"\b(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/(2\d|3\d)\b(?!/|\s*(?:admin|clin|gen|each|categor))"),
-     lambda m: (2000 + int(m[3]), int(m[1]), int(m[2]))),
+    (_MDY, lambda m: (2000 + int(m[3]), int(m[1]), int(m[2]))),
     # 03-31-2027
     (re.compile(r"\b(\d{1,2})-(\d{1,2})-(\d{4})\b"), lambda m: (int(m[3]), int(m[1]), int(m[2]))),
     # 4/2021, 06/2024, 2/2027
@@ -197,6 +199,8 @@ def _dates(text: str) -> list[_Date]:
     for pattern, parts in _DATE_PATTERNS:
         for m in pattern.finditer(text):
             if any(not (m.end() <= d.start or m.start() >= d.end) for d in found):
+                continue
+            if pattern is _MDY and not _DATE_WORD_BEFORE.search(text[max(0, m.start() - 16):m.start()]):
                 continue
             if pattern.pattern.startswith(r"\b(") and m[0] in ("may",) and not re.search(r"\bmay\s+\d|in\s+may|"
                                                                                      r"by\s+may", text):

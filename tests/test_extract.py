@@ -178,3 +178,8 @@ def test_month_day_and_two_digit_year() -> None:
 def test_months_and_weeks_ago_after_an_expiry_word_is_one_past_duration() -> None:
     found = extract("my rma exp 2 mo n 3 wks ago")
     assert (found.expired, found.expiry_past) == ((82.0, "day"), True)
+
+
+def test_three_small_numbers_are_categories_unless_a_date_word_comes_before() -> None:
+    assert extract("45 pts 10/20/30").values == {"total": 45, "admin": 10, "clinical": 20, "general": 30}
+    assert extract("expires on 3/31/27", today=date(2026, 11, 25)).expiry == date(2027, 3, 31)
