@@ -523,7 +523,7 @@ def _safe(year: int, month: int, day: int | None) -> date | None:
 
 # --- amounts --------------------------------------------------------------------------------------------------
 
-_U = r"(?:points?|pts|ceus?|ces|ce\s*credits?|ce\s*units?|credits?|units?|ccp(?:\s*points?|\s*pts)?|" \
+_U = r"(?:points?|pts|pnts|ceus?|ces|ce\s*credits?|ce\s*units?|credits?|credts?|creds?|units?|ccp(?:\s*points?|\s*pts)?|" \
      r"recert(?:ification)?\s*points?|puntos(?:\s+ccp)?|cr[eé]ditos|ones)"
 _AAMA = r"(?:aama[\s-]*approved|aama|approved|aprobados\s+por\s+la\s+aama)"
 _NON = r"(?:non[\s-]*aama(?:[\s-]*approved)?|nonaama|other|outside|not\b(?!\s+(?:aama|counting|sure))|no\s+aama)"
