@@ -298,7 +298,7 @@ _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", 
                 "november", "december")
 
 
-def _months_named(text: str, today: date) -> str:
+def _relative_times(text: str, today: date) -> str:
     """"expires next month", "ran out last month", "next may": the month named, with its year ("5 years ago this
     month" stays: the years before it date it); "3 months and 2 weeks", in days."""
     def relative(m: re.Match[str]) -> str:
@@ -320,7 +320,7 @@ def extract(text: str, is_prepared: bool = False, today: date | None = None) -> 
     """The user's own numbers in `text` (already `prepare`d when `is_prepared`); a month without a year is the
     next one to come when the user speaks of a future expiry, the last one gone for a past one."""
     today = today or date.today()
-    prepared = _months_named(text if is_prepared else prepare(text[:2000]), today)
+    prepared = _relative_times(text if is_prepared else prepare(text[:2000]), today)
     found = Numbers(personal=bool(_PERSONAL.search(re.sub(r"'", "", prepared))))
     found.conflict = bool(_CONFLICT.search(prepared))
     found.amount_conflict = bool(_AMOUNT_CONFLICT.search(prepared))

@@ -50,7 +50,7 @@ def sentences(text: str) -> list[str]:
 @lru_cache(maxsize=1024)  # language detection reads them first, then the dialogue
 def questions(text: str) -> tuple[str, ...]:
     """The asking parts of `text`, in order: each clause that asks (a sentence ending in "?" asks in all its
-    clauses), a short one that points back carrying the sentence before it; [] when no part clearly asks."""
+    clauses), a short one that points back carrying the sentence before it; () when no part clearly asks."""
     parts: list[str] = []
     previous = ""
     for sentence in sentences(text):
