@@ -281,6 +281,7 @@ _SOMEONE_ELSE = re.compile(r"\b(?:my\s+|mi\s+)?(?:co-?workers?|friends?|boss|man
                            r"(?=\b(?:i|i'?m|im|i'?ve|yo|mine)\b|[.?!;]|$)")
 
 
+# "12 of them are from 2021": part of the total, earned in that year (the cycle's start decides whether it counts)
 _DATED_PART = re.compile(r"\b(\d+)\s+(?:of\s+(?:them|those|these)\s+)?(?:are|were|r|son|eran)\s+(?:from|in|de|del)\s+"
                          r"((?:19|20)\d\d)\b")
 
