@@ -220,9 +220,11 @@ class Matcher:
 
     def _ours_after(self, names: re.Pattern[str], part: str) -> bool:
         """Whether one of our credentials is named after the other body's last mention: "I'm a CMA and now an
-        EMT too, can I keep my CMA?" asks about ours."""
+        EMT too, can I keep my CMA?" asks about ours; "my CPhT through NHA" names only who issues theirs."""
+        if self._our_names is None:
+            return False
         last = max(m.end() for m in names.finditer(part))
-        return bool(self._our_names and self._our_names.search(part, last))
+        return any(not _ISSUED_BY.search(part, 0, m.start()) for m in self._our_names.finditer(part, last))
 
     def is_off_topic(self, norm: Normalized, need_anchor: bool = True) -> bool:
         """About something else: an out-of-scope word; or, naming no credential, (with need_anchor) no domain
@@ -305,7 +307,8 @@ class Matcher:
         whole_decision = self.decision(whole)
         decisions = [self.decide_part(p, named) for p in parts]
         if whole_decision.ranking and not self.is_off_topic(whole):
-            decisions = [_corroborated(d, whole_decision.ranking, several=len(parts) > 1) for d in decisions]
+            decisions = [_corroborated(d, whole_decision.ranking, len(parts) > 1, self.gate.clear_margin)
+                         for d in decisions]
         answered: list[Answered] = []
         for d in decisions:
             if isinstance(d, Answered) and answered and any(a.entry == d.entry for a in answered):
@@ -341,21 +344,28 @@ class Matcher:
     def _next_answer(self, decided: Answered, answered: list[Answered], whole: tuple[Scored, ...]) -> Decision:
         """A second question whose best entry is the one the first already got ("how many admin points do i
         need, and can my 3 cpr cards cover the clinical minimum?"): it may ask something else, answered by its
-        next entry when that scores as an answer would, close behind, and the whole message ranks it high too."""
+        next entry when that scores as an answer would, close behind, and the whole message puts it first."""
         taken = {a.entry for a in answered}
         rest = [s for s in decided.ranking if s.entry not in taken and not s.entry.decline]
-        if rest and rest[0].score >= self.gate.answer_at and decided.score - rest[0].score < self.gate.clear_margin \
-                and rest[0].entry in {s.entry for s in whole[:SUGGESTIONS]}:
+        if rest and whole and rest[0].entry == whole[0].entry and rest[0].score >= self.gate.answer_at \
+                and decided.score - rest[0].score < self.gate.clear_margin:
             return Answered(rest[0].entry, rest[0].score, decided.ranking)
         return decided
 
     def decide_part(self, part: Normalized, named: frozenset[str]) -> Decision:
         """A part decided with the credentials the message names when it names none itself. Borrowed
-        credentials only rank: a part that did not name two credentials is not comparing them (no merge)."""
+        credentials only rank: a part that did not name two credentials is not comparing them (no merge, and
+        no entry comparing credentials as its answer: "...my CMA... what is each credit worth?")."""
         if part.credentials or not named or set(part.tokens) <= QUESTION_WORDS:
             return self.decision(part)
         borrowed = self.decision(replace(part, credentials=named))
-        return self.decision(part) if isinstance(borrowed, Merged) else borrowed
+        if isinstance(borrowed, Merged):
+            return self.decision(part)
+        if isinstance(borrowed, Answered) and len(named) == 1 and len(borrowed.entry.credentials) > 1:
+            options = tuple(s.entry for s in borrowed.ranking
+                            if len(s.entry.credentials) <= 1 and not s.entry.decline)[:SUGGESTIONS]
+            return Unsure(options, borrowed.score, borrowed.ranking)
+        return borrowed
 
     def _merge(self, top: Scored, ranking: tuple[Scored, ...],
                norm: Normalized) -> tuple[str, tuple[Entry, ...]] | None:
@@ -741,6 +751,9 @@ def _first_max(values: _Floats, starts: _Ints) -> _Ints:
     return result
 
 
+_ISSUED_BY = re.compile(r"\b(?:through|thru|from|with|via|by|at|con|de|por)\s+(?:the\s+|la\s+|el\s+)?$")
+
+
 def _words_re(words: tuple[str, ...]) -> re.Pattern[str] | None:
     folded = sorted({fold(w) for w in words if fold(w)}, key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in folded) + r")\b") if folded else None
@@ -769,17 +782,23 @@ def _leads(top: float, ranking: tuple[Scored, ...], norm: Normalized, gate: Gate
     return len(norm.tokens) > 1 and top >= gate.lead_at and lead >= gate.lead_margin
 
 
-def _corroborated(decision: Decision, whole: tuple[Scored, ...], several: bool) -> Decision:
+def _corroborated(decision: Decision, whole: tuple[Scored, ...], several: bool, clear_lead: float) -> Decision:
     """An unsure part answered when the whole message, read with its story, agrees on its first option: two
     readings agree where either alone only leads a little, or the whole, long, scores low ("...my CEUs from
     2019, before my cycle started... can I use those old ones?"). Beside another question (`several`), the
-    whole's first place belongs to that one: second place will do, when the part's runner-up is not first."""
+    whole's first place belongs to that one: second place will do, when the part's runner-up is not first.
+    And when the whole leads clearly with one of the part's options, the story has said which one it means
+    ("...biology and anatomy, 4 credits each... what is each credit worth?")."""
     if not isinstance(decision, Unsure) or not decision.options:
         return decision
     first, *others = decision.options
     order = [s.entry for s in whole[:2]]
     if order[0] == first or (several and first in order and order[0] not in others):
         return Answered(first, decision.score, decision.ranking, alternatives=tuple(others))
+    lead = whole[0].score - (whole[1].score if len(whole) > 1 else 0.0)
+    if order[0] in others and lead >= clear_lead:
+        rest = tuple(e for e in decision.options if e != order[0])
+        return Answered(order[0], decision.score, decision.ranking, alternatives=rest)
     return decision
 
 

@@ -123,3 +123,8 @@ def test_a_rule_that_applies_to_me_is_no_application(matcher, dialogue):
     assert "submit" in matcher.normalize("how do i apply to recertify").tokens
     spanish = dialogue.voices["es"].matcher.normalize
     assert "submit" not in spanish("a mi me aplica el ccp").tokens
+
+
+def test_i_forgot_is_filler_but_forgot_to_renew_is_not(matcher):
+    assert matcher.normalize("is it every 5 years, i forgot").tokens == matcher.normalize("is it every 5 years").tokens
+    assert "forgotten" in matcher.normalize("i forgot to renew my cma").tokens

@@ -116,6 +116,13 @@ def test_the_fifth_fresh_batch_does_not_fall_back(kb, matcher):
     assert ok / n >= 0.85
 
 
+# fresh_batch6.yaml: a sixth batch, written the same way at the end of that session; first try 57/60 (95.0%).
+def test_the_sixth_fresh_batch_does_not_fall_back(kb, matcher):
+    on_the_day = Dialogue(kb, matcher, today=lambda: date(2026, 11, 25))
+    ok, n = evaluate.summary(evaluate.run(on_the_day, evaluate.load_cases(FRESH / "fresh_batch6.yaml")))["all"]
+    assert ok / n >= 0.95
+
+
 # check_batch6.yaml: 125 personal messages from an auditor who never saw the code, each checked against the fact
 # sheet (2026-11-25); first try 84/125. Its findings were fixed in the mechanism (whose numbers, which count).
 def test_the_verdict_audit_does_not_fall_back(kb, matcher):

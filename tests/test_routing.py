@@ -180,3 +180,13 @@ def test_asking_to_be_checked_starts_the_guided_check(dialogue: Dialogue, messag
     chat = Conversation(dialogue)
     assert chat.say(message).kind == "check"
     assert chat.state.check is not None and chat.state.check.guided
+
+
+def test_another_body_issued_by_ours_is_still_theirs(dialogue: Dialogue) -> None:
+    assert dialogue.reply("how many CE hours do I need for my CPhT through NHA?").kind == "decline"
+
+
+def test_a_part_borrowing_one_credential_is_not_answered_with_a_comparison(dialogue: Dialogue) -> None:
+    reply = dialogue.reply("tome dos clases en el colegio comunitario, de 3 creditos cada una. me sirven para mi CMA? "
+                           "cuanto vale cada credito")
+    assert "compare" not in (reply.entry or ""), reply.entry
