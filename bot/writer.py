@@ -216,7 +216,7 @@ class StoreWriter:
 
     def _failed(self, what: str, exc: BaseException, future: Future[Any]) -> None:
         self.failures += 1
-        metrics.ERRORS.labels(where="store").inc()
+        metrics.failed("store")
         self._degraded_until = self.clock() + DEGRADED_FOR
         self._problem("failed", f"the store failed to {what}: {exc} ({type(exc).__name__}); users are still answered")
         future.set_exception(exc)
