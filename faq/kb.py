@@ -32,7 +32,9 @@ class KnowledgeBaseError(Exception):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the validators are built when YAML is first validated, not at import: a bot started from the
+    # compiled cache (bot/kb_cache.py) only unpickles these, which needs the classes but not their validators.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class EntrySpec(_Strict):
