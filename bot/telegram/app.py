@@ -12,6 +12,7 @@ from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
@@ -70,10 +71,19 @@ def command_menu(language: str) -> list[BotCommand]:
 POOL_SIZE = 32
 
 
+async def _set_commands(app: App) -> None:
+    """The command menus, set while the first updates are already being answered (two round trips to
+    Telegram that the first answer need not wait for)."""
+    try:
+        await app.bot.set_my_commands(command_menu("en"))
+        for language in TRANSLATED:  # Telegram shows these to users whose app is set to that language
+            await app.bot.set_my_commands(command_menu(language), language_code=language)
+    except TelegramError as exc:  # the menus stay as the last run set them
+        log.warning("the command menus could not be set: %s", exc)
+
+
 async def on_startup(app: App) -> None:
-    await app.bot.set_my_commands(command_menu("en"))
-    for language in TRANSLATED:  # Telegram shows these to users whose app is set to that language
-        await app.bot.set_my_commands(command_menu(language), language_code=language)
+    _background(app, _set_commands(app))
     services = app.bot_data
     if services.store is not None and services.inbox is not None:
         # Before polling starts (and before the webhook is set): what a previous run kept but did not finish.
