@@ -119,6 +119,8 @@ class StoreWriter:
         seconds, or the store is failing: then it is not waited for at all)."""
         if future is None or self.degraded:
             return None
+        if future.done():  # written already (an inbox write, by the time its update's turn comes): no waiting
+            return None if future.cancelled() or future.exception() is not None else future.result()
         waited = asyncio.wrap_future(future)
         waited.add_done_callback(_forget)  # a failure is logged by the thread; nobody else need retrieve it
         # asyncio.wait, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives as the
