@@ -96,3 +96,52 @@ async def test_a_process_alone_on_its_store_reads_a_chats_state_once_per_run(api
     finally:
         await stop(app)
         store.close()
+
+
+def test_a_group_whose_transaction_cannot_begin_fails_at_once(store):
+    """Another process holds the write lock: the group's writes all fail after one lock wait, not one each."""
+    writer = StoreWriter(store)
+    writer.store.db.connection.execute("PRAGMA busy_timeout = 200")
+    locker = sqlite3.connect(store.path, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")
+    statements: list[str] = []
+    writer.store.db.connection.set_trace_callback(statements.append)
+    try:
+        release = _held(writer)
+        futures = [writer.submit("keep an update", lambda s, u=u: s.inbox_add(u, "{}")) for u in (1, 2, 3)]
+        release.set()
+        for future in futures:
+            assert future is not None
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                future.result(10)
+        assert statements == ["BEGIN IMMEDIATE"]  # tried once for the group; no write tried alone after it
+        assert writer.failures == 3
+    finally:
+        locker.close()
+        writer.close()
+
+
+async def test_a_batch_of_updates_is_one_inbox_transaction_kept_before_it_is_confirmed(store):
+    """The Updater puts a getUpdates batch without waiting on the store per update; `kept` (what the next
+    getUpdates and the webhook's 200 wait for) returns once all of them are on disk, in one transaction. An
+    update the store has handled already is dropped when its turn comes."""
+    from telegram import Update
+
+    from bot.telegram.inbox import InboxQueue
+
+    store.inbox_add(3, "{}")
+    store.inbox_done(3)
+    inbox = InboxQueue()
+    writer = inbox.writer = StoreWriter(store)
+    statements: list[str] = []
+    writer.store.db.connection.set_trace_callback(statements.append)
+    try:
+        for update_id in (1, 2, 3):
+            await inbox.put(Update(update_id))
+        await inbox.kept()
+        assert _inbox(store) == [1, 2, 3]
+        assert [s.split()[0] for s in statements].count("BEGIN") == 1
+        assert [await inbox.admit(Update(u)) for u in (1, 2, 3)] == [True, True, False]
+        assert inbox.when_handled(3).done()  # a webhook waiting for it is answered at once
+    finally:
+        writer.close()
