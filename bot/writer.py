@@ -107,20 +107,12 @@ class StoreWriter:
             if writes:  # under the lock: batches reach the queue in the order they were taken
                 self._queue.put(writes)
 
-    async def call(self, what: str, call: Callable[[Store], T], *, wait: float = SLOW, now: bool = True) -> T | None:
+    async def call(self, what: str, call: Callable[[Store], T], *, wait: float = SLOW) -> T | None:
         """Queues `call(store)` and waits for it, at most `wait` seconds and not at all while the store is
-        failing: None when it failed, was dropped or is still running (it still runs, in order). `now=False`:
-        handed over at the loop's next turn, with whatever else this turn submits (one wake-up of the thread,
-        one transaction, for all the updates that end in the same turn)."""
-        return await self.result(what, self.submit(what, call, now=now), wait=wait)
-
-    async def result(self, what: str, future: Future[T] | None, *, wait: float = SLOW) -> T | None:
-        """Waits for a submitted write as `call` does: None when it failed, was dropped, or is slow (over `wait`
-        seconds, or the store is failing: then it is not waited for at all)."""
+        failing: None when it failed, was dropped or is still running (it still runs, in order)."""
+        future = self.submit(what, call, now=True)  # awaited: no turn of the loop lost before it is written
         if future is None or self.degraded:
             return None
-        if future.done():  # written already (an inbox write, by the time its update's turn comes): no waiting
-            return None if future.cancelled() or future.exception() is not None else future.result()
         waited = asyncio.wrap_future(future)
         waited.add_done_callback(_forget)  # a failure is logged by the thread; nobody else need retrieve it
         # asyncio.wait, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives as the

@@ -120,28 +120,3 @@ def test_a_group_whose_transaction_cannot_begin_fails_at_once(store):
         locker.close()
         writer.close()
 
-
-async def test_a_batch_of_updates_is_one_inbox_transaction_kept_before_it_is_confirmed(store):
-    """The Updater puts a getUpdates batch without waiting on the store per update; `kept` (what the next
-    getUpdates and the webhook's 200 wait for) returns once all of them are on disk, in one transaction. An
-    update the store has handled already is dropped when its turn comes."""
-    from telegram import Update
-
-    from bot.telegram.inbox import InboxQueue
-
-    store.inbox_add(3, "{}")
-    store.inbox_done(3)
-    inbox = InboxQueue()
-    writer = inbox.writer = StoreWriter(store)
-    statements: list[str] = []
-    writer.store.db.connection.set_trace_callback(statements.append)
-    try:
-        for update_id in (1, 2, 3):
-            await inbox.put(Update(update_id))
-        await inbox.kept()
-        assert _inbox(store) == [1, 2, 3]
-        assert [s.split()[0] for s in statements].count("BEGIN") == 1
-        assert [await inbox.admit(Update(u)) for u in (1, 2, 3)] == [True, True, False]
-        assert inbox.when_handled(3).done()  # a webhook waiting for it is answered at once
-    finally:
-        writer.close()

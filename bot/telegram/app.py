@@ -35,7 +35,7 @@ from bot.store import SOLO, Store
 from bot.telegram import handlers, reminders
 from bot.telegram.flood import FloodGuard
 from bot.telegram.handlers import CONTEXT_TYPES, App, Services
-from bot.telegram.inbox import CHATS_AT_ONCE, ChatOrder, Handled, InboxQueue, KeptFirst, kind_of
+from bot.telegram.inbox import CHATS_AT_ONCE, ChatOrder, Handled, InboxQueue, kind_of
 from bot.writer import StoreWriter
 from faq.kb import TRANSLATED
 
@@ -67,8 +67,9 @@ def command_menu(language: str) -> list[BotCommand]:
 
 
 # Chats are answered side by side (ChatOrder, up to CHATS_AT_ONCE): one connection each, so a chat waiting
-# on a slow send does not leave the others queueing for a connection. No more: httpcore scans every pooled
-# connection (a poll(2) each) at every request's start and end; at 32 that scan was a sixth of a burst's CPU.
+# on a slow send does not leave the others queueing for a connection. No more: httpcore checks every pooled
+# connection (a poll(2) each) at every request's start and end; with 32, and updates arriving faster than
+# they were answered, py-spy found 18% of a burst's samples there.
 POOL_SIZE = CHATS_AT_ONCE
 
 
@@ -195,15 +196,13 @@ async def _finish(app: App, update: Update, handled: Handled, ms: float) -> None
         data = app.chat_data.get(chat_id) if chat_id is not None else None
         if data is not None and (snapshot := data.snapshot()) != data.saved:
             state = data.saved = snapshot
-        # now=False: the marks of all the updates that end in this turn of the loop go in one transaction
-        await writer.call("mark an update done", lambda store: store.inbox_done(update_id, chat_id, state), now=False)
+        await writer.call("mark an update done", lambda store: store.inbox_done(update_id, chat_id, state))
     if services.inbox is not None:
         services.inbox.handled(update.update_id)
 
 
-def application_builder(settings: Settings, inbox: InboxQueue, *, rate_limit: bool | None = None) -> Builder:
-    """The client as the bot uses it (pool, time-outs, rate limiter; getUpdates sent once the inbox has kept
-    the batch it confirms)."""
+def application_builder(settings: Settings, *, rate_limit: bool | None = None) -> Builder:
+    """The client as the bot uses it (pool, time-outs, rate limiter)."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     builder: Builder = (
@@ -214,9 +213,8 @@ def application_builder(settings: Settings, inbox: InboxQueue, *, rate_limit: bo
         .read_timeout(settings.http_timeout)
         .write_timeout(settings.http_timeout)
         .connect_timeout(settings.http_timeout)
-        .get_updates_request(KeptFirst(inbox, connection_pool_size=1, read_timeout=settings.http_timeout,
-                                       connect_timeout=settings.http_timeout))
-        .update_queue(inbox)
+        .get_updates_read_timeout(settings.http_timeout)
+        .get_updates_connect_timeout(settings.http_timeout)
     )
     if settings.rate_limit if rate_limit is None else rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]  # PTB's generics
@@ -227,8 +225,8 @@ def build_application(settings: Settings, dialogue: Dialogue | LiveDialogue, *, 
                       rate_limit: bool | None = None) -> App:
     defaults = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
     inbox, processor = InboxQueue(), ChatOrder()
-    app: App = (application_builder(settings, inbox, rate_limit=rate_limit).defaults(defaults)
-                .context_types(CONTEXT_TYPES).concurrent_updates(processor)
+    app: App = (application_builder(settings, rate_limit=rate_limit).defaults(defaults).context_types(CONTEXT_TYPES)
+                .update_queue(inbox).concurrent_updates(processor)
                 .post_init(on_startup).post_stop(on_stop).post_shutdown(on_shutdown).build())
     services: Services = app.bot_data
     services.live = dialogue if isinstance(dialogue, LiveDialogue) else LiveDialogue(dialogue)
@@ -236,7 +234,6 @@ def build_application(settings: Settings, dialogue: Dialogue | LiveDialogue, *, 
     services.inbox = inbox
     if store is not None:
         services.writer = inbox.writer = StoreWriter(store)
-    processor.admit = inbox.admit
     processor.before = lambda update: _load_chat(app, update)
     processor.after = lambda update, handled, ms: _finish(app, update, handled, ms)
     services.admins = settings.admins

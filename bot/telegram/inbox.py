@@ -3,17 +3,13 @@
 **The durable inbox.** python-telegram-bot's Updater (polling) and its webhook server both hand each update
 to the Application through one queue, and the Updater confirms a batch to Telegram (the next getUpdates
 offset) only after putting all of it there; the webhook answers 200 only after the put returns. `InboxQueue`
-hands each update's inbox write to the store's writer inside that put, without waiting for it there: the
-writes of a whole getUpdates batch go to disk as one transaction, and what confirms them waits until they are
-written (`InboxQueue.kept`): the next getUpdates, whose request is `KeptFirst`, and the webhook's 200. So an
-update is on disk before Telegram forgets it. After it is handled, `ChatOrder` marks it done (with the chat's
-new dialogue state, in one transaction). At start, `InboxQueue.replay` queues what a previous run kept but
-did not finish, before anything new.
+writes each update to the store's inbox inside that put, so an update is on disk before Telegram forgets it.
+After it is handled, `ChatOrder` marks it done (with the chat's new dialogue state, in one transaction). At
+start, `InboxQueue.replay` queues what a previous run kept but did not finish, before anything new.
 
-De-duplication: an update whose id is queued already (a webhook delivered again) is dropped at once; one the
-store has done already (a batch fetched again after a crash), or that another live replica is handling (the
-inbox row's owner and lease, see `bot.store`), is dropped when its turn comes (`InboxQueue.admit`, which
-waits for its inbox write's answer), not answered again.
+De-duplication: an update whose id is queued or done already (a webhook delivered again, a batch fetched
+again after a crash), or that another live replica is handling (the inbox row's owner and lease, see
+`bot.store`), is dropped, not answered again.
 
 **A crash between the send and the mark** (SIGKILL, OOM, power) leaves the update pending, so the next start
 handles it again: its answer is sent a second time. That is the choice made: at most one duplicate, never a
@@ -42,11 +38,8 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
-from telegram.request import HTTPXRequest
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     from telegram import Bot
 
     from bot.writer import StoreWriter
@@ -108,8 +101,6 @@ class InboxQueue(asyncio.Queue[object]):
         super().__init__()
         self.writer: StoreWriter | None = None
         self._queued: set[int] = set()  # ids queued in this run and not yet handled
-        self._keeping: dict[int, Future[str]] = {}  # inbox writes of queued updates, until their turn comes
-        self._last: Future[str] | None = None  # the latest inbox write: the writer runs them in order
         self._waiting: dict[int, asyncio.Future[None]] = {}  # the webhook's requests waiting for their update
 
     async def put(self, item: object) -> None:
@@ -120,32 +111,13 @@ class InboxQueue(asyncio.Queue[object]):
                 return
             if self.writer is not None:
                 body = json.dumps(item.to_dict(), ensure_ascii=False)
-                kept = self.writer.submit("keep an update", lambda store: store.inbox_add(update_id, body))
-                if kept is not None:
-                    self._keeping[update_id] = self._last = kept
+                seen = await self.writer.call("keep an update", lambda store: store.inbox_add(update_id, body))
+                if seen in ("done", "pending"):
+                    log.info("update %d %s: dropped", update_id,
+                             "was handled already" if seen == "done" else "is being handled by another replica")
+                    return
             self._queued.add(update_id)
         await super().put(item)
-
-    async def kept(self) -> None:
-        """Waits until every update put so far is in the store's inbox (as `StoreWriter.result` waits: not
-        for ever, and not while the store is failing): before anything tells Telegram they were received."""
-        last = self._last
-        if last is not None and not last.done() and self.writer is not None:
-            await self.writer.result("keep an update", last)
-
-    async def admit(self, update: Update) -> bool:
-        """When an update's turn comes: False (it is dropped) when its inbox write found it handled already or
-        being handled by another live replica. While the store fails, True: answered without the inbox."""
-        kept = self._keeping.pop(update.update_id, None)
-        if kept is None or self.writer is None:
-            return True
-        seen = await self.writer.result("keep an update", kept)
-        if seen not in ("done", "pending"):
-            return True
-        log.info("update %d %s: dropped", update.update_id,
-                 "was handled already" if seen == "done" else "is being handled by another replica")
-        self.handled(update.update_id)
-        return False
 
     async def replay(self, pending: list[tuple[int, str]], bot: Bot) -> int:
         """Queues updates kept by a previous run and not finished, ahead of anything new."""
@@ -181,30 +153,15 @@ class InboxQueue(asyncio.Queue[object]):
             waiting.set_result(None)
 
 
-class KeptFirst(HTTPXRequest):
-    """The getUpdates client: a getUpdates call confirms the batch before it (its offset), so it is sent only
-    once that batch is in the store's inbox (`InboxQueue.kept`)."""
-
-    def __init__(self, inbox: InboxQueue, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.inbox = inbox
-
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        await self.inbox.kept()
-        return await super().do_request(*args, **kwargs)
-
-
 class ChatOrder(BaseUpdateProcessor):
     """One chat's updates in order, different chats concurrently, and the bookkeeping around each update:
-    `admit` (drop one the inbox says is not ours to handle), `before` (load the chat's state) and `after` (log
-    it; save the state and mark it done in the inbox)."""
+    `before` (load the chat's state) and `after` (log it; save the state and mark it done in the inbox)."""
 
     def __init__(self, chats_at_once: int = CHATS_AT_ONCE) -> None:
         super().__init__(UNBOUNDED)
         self.chats_at_once = chats_at_once
         self._slots: asyncio.Semaphore | None = None
         self._turns: dict[Hashable, tuple[asyncio.Lock, int]] = {}
-        self.admit: Callable[[Update], Awaitable[bool]] | None = None
         self.before: Callable[[Update], Awaitable[None]] | None = None
         self.after: Callable[[Update, Handled, float], Awaitable[None]] | None = None
 
@@ -217,8 +174,7 @@ class ChatOrder(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = chat_key(update)
         if key is None:
-            if await self._admitted(update, coroutine):
-                await coroutine
+            await coroutine
             return
         # Reached in arrival order (see UNBOUNDED); asyncio.Lock wakes its waiters first come, first served.
         lock, waiting = self._turns.get(key) or (asyncio.Lock(), 0)
@@ -236,17 +192,8 @@ class ChatOrder(BaseUpdateProcessor):
             else:
                 self._turns[key] = (lock, waiting - 1)
 
-    async def _admitted(self, update: object, coroutine: Awaitable[Any]) -> bool:
-        if self.admit is None or not isinstance(update, Update) or await self.admit(update):
-            return True
-        if asyncio.iscoroutine(coroutine):
-            coroutine.close()  # never to be run: closed, so Python does not warn that it was never awaited
-        return False
-
     async def _handle(self, update: object, coroutine: Awaitable[Any]) -> None:
         assert isinstance(update, Update)
-        if not await self._admitted(update, coroutine):
-            return
         if self.before is not None:
             await self.before(update)
         handled = Handled()

@@ -121,7 +121,6 @@ class UpdateHandler(tornado.web.RequestHandler):
             await self.app.update_queue.put(update)
             inbox = self.app.bot_data.inbox
             if inbox is not None:
-                await inbox.kept()  # on disk before any 200
                 with contextlib.suppress(TimeoutError):  # shield: a late update is still handled, just not waited for
                     await asyncio.wait_for(asyncio.shield(inbox.when_handled(update.update_id)), ACK_WAIT)
             self.set_status(HTTPStatus.OK)
