@@ -27,6 +27,16 @@ ECHO = "bench.echo_bot"
 
 
 REPLIES = Path(tempfile.mkdtemp()) / "replies.json"
+# The bots' own cache folder (XDG_CACHE_HOME), its compiled knowledge base written before any start is timed:
+# what is measured is a restart with the knowledge base unchanged. The user's cache folder is shared with every
+# other checkout on the machine, whose keys push this one's out (bot/kb_cache.py keeps the last few).
+CACHE = Path(tempfile.mkdtemp())
+
+
+def warm_cache() -> None:
+    from bot.kb_cache import load_compiled
+
+    load_compiled(folder=CACHE / "recertbot")
 
 
 def write_replies(questions: list[str]) -> None:
@@ -47,7 +57,7 @@ def write_replies(questions: list[str]) -> None:
 
 async def _spawn(module: str, api: FakeBotApi, rate_limit: bool = True):
     env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
-    env["REPLIES_FILE"] = str(REPLIES)
+    env.update(REPLIES_FILE=str(REPLIES), XDG_CACHE_HOME=str(CACHE))
     # Flood control guards against abuse; a benchmark burst is not abuse.
     env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=api.base_url, DATA_DIR=tempfile.mkdtemp(),
                LOG_LEVEL="WARNING", FLOOD_BURST="100000", RATE_LIMIT=str(rate_limit).lower())
@@ -61,14 +71,17 @@ async def _stop(proc) -> None:
     await asyncio.wait_for(proc.wait(), 30)
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def _cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """The process's CPU, all threads; or one thread's (the main thread's id is the process's)."""
+    stat = f"/proc/{pid}/task/{thread}/stat" if thread is not None else f"/proc/{pid}/stat"
+    fields = Path(stat).read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 async def _throughput(module: str, questions: list[str], chats: int, per_chat: int, sequential: bool,
-                      rate_limit: bool) -> tuple[float, float]:
-    """(answered messages per second, the bot process's CPU milliseconds per message)"""
+                      rate_limit: bool) -> tuple[float, float, float]:
+    """(answered messages per second, the bot process's CPU milliseconds per message, those of its main thread:
+    the event loop's, without recertbot's store writer thread)"""
     api = FakeBotApi(TOKEN)
     await api.start()
     proc = await _spawn(module, api, rate_limit)
@@ -76,7 +89,7 @@ async def _throughput(module: str, questions: list[str], chats: int, per_chat: i
         api.text(1, questions[0])  # warm-up, and wait for the bot to be up
         await api.wait_for("sendMessage", 1, timeout=60)
         total = chats * per_chat
-        cpu_before = _cpu_seconds(proc.pid)
+        cpu_before, loop_before = _cpu_seconds(proc.pid), _cpu_seconds(proc.pid, proc.pid)
         started = time.perf_counter()
         if sequential:
             for i in range(total):
@@ -87,7 +100,8 @@ async def _throughput(module: str, questions: list[str], chats: int, per_chat: i
                 api.text(1000 + i % chats, questions[i % len(questions)])
             await api.wait_for("sendMessage", 1 + total, timeout=300)
         elapsed = time.perf_counter() - started
-        return total / elapsed, (_cpu_seconds(proc.pid) - cpu_before) * 1000 / total
+        return (total / elapsed, (_cpu_seconds(proc.pid) - cpu_before) * 1000 / total,
+                (_cpu_seconds(proc.pid, proc.pid) - loop_before) * 1000 / total)
     finally:
         await _stop(proc)
         await api.stop()
@@ -109,22 +123,27 @@ def _spread(values: list[float], digits: int = 1) -> dict[str, float]:
 
 def throughput(questions: list[str]) -> list[dict]:
     write_replies(questions)
+    warm_cache()
     rows = []
     for name, chats, per_chat, sequential, limiter, repeats in SCENARIOS:
-        bot: list[tuple[float, float]] = []
-        bare: list[tuple[float, float]] = []
+        bot: list[tuple[float, float, float]] = []
+        bare: list[tuple[float, float, float]] = []
         for _ in range(repeats):
             bot.append(asyncio.run(_throughput(BOT, questions, chats, per_chat, sequential, limiter)))
             bare.append(asyncio.run(_throughput(ECHO, questions, chats, per_chat, sequential, limiter)))
         ratios = [b[0] / e[0] for b, e in zip(bot, bare, strict=True)]
         b_rate, e_rate = _spread([b[0] for b in bot]), _spread([e[0] for e in bare])
         b_cpu, e_cpu = _spread([b[1] for b in bot], 2), _spread([e[1] for e in bare], 2)
+        b_loop, e_loop = _spread([b[2] for b in bot], 2), _spread([e[2] for e in bare], 2)
         rows.append({"scenario": name, "runs": repeats,
                      "recertbot_msg_s": b_rate["median"], "recertbot_msg_s_min_max": [b_rate["min"], b_rate["max"]],
                      "bare_msg_s": e_rate["median"], "bare_msg_s_min_max": [e_rate["min"], e_rate["max"]],
                      "ratio": round(statistics.median(ratios), 2),
                      "ratio_min_max": [round(min(ratios), 2), round(max(ratios), 2)],
-                     "recertbot_cpu_ms_msg": b_cpu["median"], "bare_cpu_ms_msg": e_cpu["median"]})
+                     "recertbot_cpu_ms_msg": b_cpu["median"], "bare_cpu_ms_msg": e_cpu["median"],
+                     "recertbot_loop_cpu_ms_msg": b_loop["median"],
+                     "recertbot_loop_cpu_ms_msg_min_max": [b_loop["min"], b_loop["max"]],
+                     "bare_loop_cpu_ms_msg": e_loop["median"]})
     return rows
 
 
@@ -150,6 +169,7 @@ async def _startup(module: str) -> dict:
 def startup(repeats: int = REPEATS) -> list[dict]:
     if not REPLIES.exists():
         write_replies(["how many ceus do i need to recert my cma"])
+    warm_cache()
     bot: list[dict] = []
     bare: list[dict] = []
     for _ in range(repeats):

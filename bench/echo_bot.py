@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-POOL_SIZE = 8  # as bot/telegram/app.py
+POOL_SIZE = 8  # as bot/telegram/app.py (CHATS_AT_ONCE)
 TIMEOUT = 10.0  # as bot/settings.py's default http_timeout
 
 

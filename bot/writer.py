@@ -15,7 +15,8 @@ outside the loop. An update's record and done mark thus cost one wake-up of the 
 each write's future is resolved only after that transaction commits: the inbox's guarantee (an update is on
 disk before Telegram is told) holds as it did with one transaction per write, at one commit per group. When
 anything in a group fails, the group is rolled back and its writes are run again one by one, as before, so a
-failing write fails alone. (On SQLite; on PostgreSQL each write is still its own transaction.)
+failing write fails alone; when the transaction cannot even begin (the lock held elsewhere), they all fail
+at once. (On SQLite; on PostgreSQL each write is still its own transaction.)
 """
 
 from __future__ import annotations
@@ -179,10 +180,20 @@ class StoreWriter:
     def _together(self, writes: list[tuple[str, Callable[[Store], Any], Future[Any]]]) -> bool:
         """Runs the writes in one transaction and resolves their futures after its commit; False (nothing
         written, nothing resolved) when any of them, or the commit, failed."""
+        begun = False
         try:
             with self.store.transaction():
+                begun = True
                 results = [call(self.store) for _, call, _ in writes]
-        except Exception:  # whichever write it was fails again, alone, where it is logged
+        except self._failures as exc:
+            if begun:  # whichever write it was fails again, alone, where it is logged
+                return False
+            # No transaction could begin (the lock held by another process, the server gone): each write
+            # alone would wait for the same lock again, the whole group's wait over.
+            for what, _, future in writes:
+                self._failed(what, exc, future)
+            return True
+        except Exception:
             return False
         for (_, _, future), result in zip(writes, results, strict=True):
             future.set_result(result)
@@ -192,15 +203,17 @@ class StoreWriter:
         try:
             future.set_result(call(self.store))
         except self._failures as exc:
-            self.failures += 1
-            metrics.ERRORS.labels(where="store").inc()
-            self._degraded_until = self.clock() + DEGRADED_FOR
-            self._problem("failed", f"the store failed to {what}: {exc} ({type(exc).__name__}); "
-                                    "users are still answered")
-            future.set_exception(exc)
+            self._failed(what, exc, future)
         except BaseException as exc:  # a bug in the write itself: keep the thread alive for the others
             log.exception("store write raised (%s)", what)
             future.set_exception(exc)
+
+    def _failed(self, what: str, exc: BaseException, future: Future[Any]) -> None:
+        self.failures += 1
+        metrics.failed("store")
+        self._degraded_until = self.clock() + DEGRADED_FOR
+        self._problem("failed", f"the store failed to {what}: {exc} ({type(exc).__name__}); users are still answered")
+        future.set_exception(exc)
 
     def _problem(self, kind: str, message: str, level: int = logging.ERROR) -> None:
         """Logs one kind of problem at most once a minute, saying how many were left out since its last line."""

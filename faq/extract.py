@@ -20,7 +20,6 @@ from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
-import yaml
 from text_to_num import alpha2digit
 
 NUM = r"(-?\d+(?:\.\d+)?)"
@@ -123,6 +122,8 @@ def _reading(language: str) -> tuple[Rewrites, Rewrites]:
     path = Path(__file__).parent / "data" / language / "reading.yaml"
     if language == "en" or not path.exists():
         return (), ()
+    import yaml  # here: English, the start-up's language, reads no YAML
+
     with path.open(encoding="utf-8") as fh:
         raw = yaml.safe_load(fh)
     return tuple(tuple((re.compile(pattern), replacement) for pattern, replacement in raw.get(part) or ())

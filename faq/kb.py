@@ -14,7 +14,6 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 import jinja2
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -33,7 +32,9 @@ class KnowledgeBaseError(Exception):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the validators are built when YAML is first validated, not at import: a bot started from the
+    # compiled cache (bot/kb_cache.py) only unpickles these, which needs the classes but not their validators.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class EntrySpec(_Strict):
@@ -170,15 +171,14 @@ class KnowledgeBase:
     untranslated: tuple[str, ...] = ()  # in a translation: the entries it still lacks
 
 
-# libyaml's C parser when PyYAML was built with it (several times faster than the pure-Python one); the same
-# safe subset of YAML either way.
-_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _read_yaml(path: Path) -> Any:
+    import yaml  # here: a bot started from the compiled cache (bot/kb_cache.py) reads no YAML at all
+
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_YamlLoader)
+            # libyaml's C parser when PyYAML was built with it (several times faster than the pure-Python
+            # one); the same safe subset of YAML either way.
+            return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except FileNotFoundError:
         raise KnowledgeBaseError(path, "file is missing") from None
     except yaml.YAMLError as exc:

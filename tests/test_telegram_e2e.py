@@ -14,7 +14,7 @@ async def bot(api, kb, matcher):
 
 
 async def test_start_registers_commands_and_welcomes_with_topic_buttons(api, bot):
-    commands = api.calls_to("setMyCommands")[0].params["commands"]
+    commands = (await api.wait_for("setMyCommands"))[0].params["commands"]
     assert {c["command"] for c in commands} == {"start", "help", "topics", "check", "sources", "language", "remind",
                                                 "reminders", "forget"}
     api.text(USER, "/start")

@@ -96,3 +96,27 @@ async def test_a_process_alone_on_its_store_reads_a_chats_state_once_per_run(api
     finally:
         await stop(app)
         store.close()
+
+
+def test_a_group_whose_transaction_cannot_begin_fails_at_once(store):
+    """Another process holds the write lock: the group's writes all fail after one lock wait, not one each."""
+    writer = StoreWriter(store)
+    writer.store.db.connection.execute("PRAGMA busy_timeout = 200")
+    locker = sqlite3.connect(store.path, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")
+    statements: list[str] = []
+    writer.store.db.connection.set_trace_callback(statements.append)
+    try:
+        release = _held(writer)
+        futures = [writer.submit("keep an update", lambda s, u=u: s.inbox_add(u, "{}")) for u in (1, 2, 3)]
+        release.set()
+        for future in futures:
+            assert future is not None
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                future.result(10)
+        assert statements == ["BEGIN IMMEDIATE"]  # tried once for the group; no write tried alone after it
+        assert writer.failures == 3
+    finally:
+        locker.close()
+        writer.close()
+

@@ -372,7 +372,7 @@ async def on_error(update: object, context: Context) -> None:
         polling_error(context.error)  # run_polling hands getUpdates failures to the error handlers
         return
     log.error("handling an update failed: %s", context.error, exc_info=context.error)
-    metrics.ERRORS.labels(where="handler").inc()
+    metrics.failed("handler")
     if isinstance(context.error, TimedOut):
         return  # the answer may well have arrived (only Telegram's response was lost): no "went wrong" after it
     if isinstance(update, Update) and update.effective_chat:

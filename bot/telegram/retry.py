@@ -46,7 +46,7 @@ async def with_retry(call: Callable[[], Awaitable[T]], attempts: int = ATTEMPTS,
             if attempt == attempts or wait > MAX_RETRY_AFTER:
                 raise
             log.warning("Telegram asked to wait %.0fs (attempt %d/%d)", wait, attempt, attempts)
-            metrics.SEND_RETRIES.labels(reason="429").inc()
+            metrics.retried("429")
             await sleep(wait)
         except BadRequest:
             raise  # the request itself is wrong: sending it again cannot help
@@ -55,7 +55,7 @@ async def with_retry(call: Callable[[], Awaitable[T]], attempts: int = ATTEMPTS,
             if attempt == attempts or timeouts > TIMEOUT_RETRIES:
                 raise
             log.warning("sending failed (%s), retrying in %.1fs (attempt %d/%d)", exc, delay, attempt, attempts)
-            metrics.SEND_RETRIES.labels(reason="timeout" if isinstance(exc, TimedOut) else "network").inc()
+            metrics.retried("timeout" if isinstance(exc, TimedOut) else "network")
             await sleep(delay)
             delay = min(delay * 2, MAX_DELAY)
     raise AssertionError("unreachable")

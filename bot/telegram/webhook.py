@@ -149,8 +149,9 @@ class ReadyHandler(tornado.web.RequestHandler):
 
 class MetricsHandler(tornado.web.RequestHandler):
     def get(self) -> None:
-        self.set_header("Content-Type", metrics.CONTENT_TYPE)
-        self.write(metrics.exposition())
+        text, content_type = metrics.exposition()
+        self.set_header("Content-Type", content_type)
+        self.write(text)
 
 
 def server(app: App, url_path: str, secret: str, gate: Gate | None = None) -> HTTPServer:
