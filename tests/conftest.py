@@ -8,7 +8,7 @@ from hypothesis import settings as hypothesis_settings
 
 from bot.devdb import NoPostgres, start_postgres
 from bot.dialogue import Dialogue
-from bot.store import DB_NAME
+from bot.store import DB_NAME, Store
 from bot.telegram.fake_api import FakeBotApi
 from faq.kb import DATA_DIR, load
 from faq.matcher import Matcher
@@ -65,6 +65,17 @@ def postgres():
         pytest.skip(str(exc))
     yield server
     server.stop()
+
+
+KEY = b"k" * 32  # the store's hashing key in tests
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A SQLite store in the test's folder."""
+    s = Store(tmp_path / DB_NAME, KEY)
+    yield s
+    s.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

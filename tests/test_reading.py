@@ -100,35 +100,18 @@ def test_fresh_questions_do_not_fall_back(dialogue, name, floor):
     assert ok / n >= floor
 
 
-# fresh_batch4.yaml: another batch by a writer who never saw the bot, written on 2026-11-25 after issue 12's work
-# (its dates are read from that day); first try 48/60.
-def test_the_latest_fresh_batch_does_not_fall_back(kb, matcher):
+# Batches written on 2026-11-25 (their dates are read from that day), each scored before anything was changed for
+# it. fresh_batch4.yaml: by a writer who never saw the bot, after issue 12's work; first try 48/60.
+# fresh_batch5.yaml, fresh_batch6.yaml: the same kind of writer in a later session, the first at its start (47/60,
+# 78.3%), the second near its end (57/60, 95.0%). check_batch6.yaml: 125 personal messages from an auditor who never
+# saw the code, each checked against the fact sheet; first try 84/125, its findings fixed in the mechanism (whose
+# numbers, which count).
+@pytest.mark.parametrize("name, floor", [("fresh_batch4.yaml", 0.83), ("fresh_batch5.yaml", 0.85),
+                                         ("fresh_batch6.yaml", 0.95), ("check_batch6.yaml", 0.9)])
+def test_the_dated_fresh_batches_do_not_fall_back(kb, matcher, name, floor):
     on_the_day = Dialogue(kb, matcher, today=lambda: date(2026, 11, 25))
-    ok, n = evaluate.summary(evaluate.run(on_the_day, evaluate.load_cases(FRESH / "fresh_batch4.yaml")))["all"]
-    assert ok / n >= 0.83
-
-
-# fresh_batch5.yaml: a fifth batch by a writer who never saw the bot, written 2026-11-25 in a later session; first
-# try 47/60 (78.3%), on the commit before that session's changes.
-def test_the_fifth_fresh_batch_does_not_fall_back(kb, matcher):
-    on_the_day = Dialogue(kb, matcher, today=lambda: date(2026, 11, 25))
-    ok, n = evaluate.summary(evaluate.run(on_the_day, evaluate.load_cases(FRESH / "fresh_batch5.yaml")))["all"]
-    assert ok / n >= 0.85
-
-
-# fresh_batch6.yaml: a sixth batch, written the same way at the end of that session; first try 57/60 (95.0%).
-def test_the_sixth_fresh_batch_does_not_fall_back(kb, matcher):
-    on_the_day = Dialogue(kb, matcher, today=lambda: date(2026, 11, 25))
-    ok, n = evaluate.summary(evaluate.run(on_the_day, evaluate.load_cases(FRESH / "fresh_batch6.yaml")))["all"]
-    assert ok / n >= 0.95
-
-
-# check_batch6.yaml: 125 personal messages from an auditor who never saw the code, each checked against the fact
-# sheet (2026-11-25); first try 84/125. Its findings were fixed in the mechanism (whose numbers, which count).
-def test_the_verdict_audit_does_not_fall_back(kb, matcher):
-    on_the_day = Dialogue(kb, matcher, today=lambda: date(2026, 11, 25))
-    ok, n = evaluate.summary(evaluate.run(on_the_day, evaluate.load_cases(FRESH / "check_batch6.yaml")))["all"]
-    assert ok / n >= 0.8
+    ok, n = evaluate.summary(evaluate.run(on_the_day, evaluate.load_cases(FRESH / name)))["all"]
+    assert ok / n >= floor
 
 
 def test_one_part_answered_and_the_other_offered(dialogue, matcher):

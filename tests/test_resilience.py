@@ -20,17 +20,9 @@ from bot.store import DB_NAME, KEY_NAME, Store
 from bot.telegram.app import build_application, on_shutdown, on_startup
 from bot.telegram.fake_api import Fault
 from faq.calculator import Expiry
+from tests.conftest import KEY
 from tests.telegram_harness import TOKEN, USER, serve, settings_for, stop
 from tests.test_telegram_run import free_port, update_json
-
-KEY = b"k" * 32
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / DB_NAME, KEY)
-    yield s
-    s.close()
 
 
 async def settle(app, timeout=10.0):

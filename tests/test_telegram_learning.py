@@ -12,20 +12,12 @@ import yaml
 from bot.contracts import Exchange
 from bot.dialogue import Dialogue
 from bot.live import LiveDialogue
-from bot.store import DB_NAME, Store
 from bot.telegram.app import build_application, on_startup, on_stop
 from faq.kb import load
 from tests import telegram_harness
 from tests.telegram_harness import USER, settings_for, stop
 
 ADMIN = 7007
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / DB_NAME, b"k" * 32)
-    yield s
-    s.close()
 
 
 async def serve(api, live, store):

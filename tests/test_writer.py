@@ -11,16 +11,8 @@ from bot.contracts import Exchange
 from bot.dialogue import Dialogue
 from bot.store import DB_NAME, Store
 from bot.writer import StoreWriter
+from tests.conftest import KEY
 from tests.telegram_harness import serve, stop
-
-KEY = b"k" * 32
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / DB_NAME, KEY)
-    yield s
-    s.close()
 
 
 def _held(writer: StoreWriter) -> threading.Event:
