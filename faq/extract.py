@@ -257,8 +257,8 @@ _THE_RULE = re.compile(r"\b(?:the|those|these)\s+\d+(?:\.\d+)?\s*(?:ce\s*|ccp\s*
                        r"\b(?:aama|nha|amt|ncct|they|it)\s+(?:requires?|needs?|wants?|asks\s+for)\s+(?:at\s+least\s+)?\d+"
                        r"[^.?!;,]*")
 # "counts as 4", "15 cards lol thats 60 points right?": a conversion or the user's own sum, not another amount
-_RATE = re.compile(r"\b(?:counts?\s+(?:as|for)|worth|equals?|=)\s+\d+|\b(?:that'?s|which\s+is)\s+\d+(?!\s*(?:aama|approved|"
-                   r"non|other|of|admin|clin|gen))")
+_RATE = re.compile(r"\b(?:counts?\s+(?:as|for)|worth|equals?|=)\s+\d+|\b(?:that'?s|which\s+is)\s+\d+(?!\d)(?!\s*(?:aama|"
+                   r"approved|non|other|of|admin|clin|gen))")
 # what a number next to "have" counts when it is no CE: "i have 3 kids and 20 aama points"
 _NOT_COUNTED = (r"(?:kids?|children|child|hijos?|hijas?|patients?|pacientes|years?|yrs?|anos|months?|meses|weeks?|"
                 r"semanas|days?|dias|jobs?|trabajos|dogs?|cats?|grandkids|nietos|people|personas|coworkers?|shifts?|"

@@ -171,3 +171,23 @@ def test_a_certification_year_whose_cycle_ends_this_year_is_not_called_current_o
 
     reply = Dialogue(today=lambda: date(2026, 11, 25)).reply("recertified 2021, i have 40 points 25 aama, how many more?")
     assert "If that month has already passed, it has expired" in reply.text
+
+
+@pytest.mark.parametrize("certified, ticked", [("june 2024", False), ("december 2025", True)])
+def test_an_nha_certification_month_past_its_two_years_leaves_the_expiry_to_confirm(certified, ticked):
+    from datetime import date
+
+    from bot.dialogue import Dialogue
+
+    reply = Dialogue(today=lambda: date(2026, 11, 25)).reply(f"ccma certified {certified}, have 10 credits")
+    assert ("✅" in reply.text) is ticked, reply.text
+
+
+def test_a_certification_year_whose_cycle_ends_later_is_current_until_then():
+    from datetime import date
+
+    from bot.dialogue import Dialogue
+
+    reply = Dialogue(today=lambda: date(2026, 11, 25)).reply("recertified 2022, i have 40 points 25 aama, how many more?")
+    assert "current until the end of your certification month in 2027" in reply.text
+    assert "If that month has already passed" not in reply.text

@@ -183,3 +183,33 @@ def test_months_and_weeks_ago_after_an_expiry_word_is_one_past_duration() -> Non
 def test_three_small_numbers_are_categories_unless_a_date_word_comes_before() -> None:
     assert extract("45 pts 10/20/30").values == {"total": 45, "admin": 10, "clinical": 20, "general": 30}
     assert extract("expires on 3/31/27", today=date(2026, 11, 25)).expiry == date(2027, 3, 31)
+
+
+# Each reading beside its opposite: what is taken off the total against what stays in it, someone else's numbers
+# after the user's, the rule's figure beside the user's own, a sum restated against a share named, dates either way.
+@pytest.mark.parametrize("text, values", [
+    ("i have 14 points from webinars and put 15 for employment", {"from": 14, "employment": 15}),  # beside, not in
+    ("44 points, all earned in this cycle", {"total": 44}),  # nothing before the period
+    ("i have 41 with 22 aama, my friend already has 58", {"total": 41, "aama": 22}),  # the friend's come after
+    ("i have 30 aama points, the aama requires 30 approved right?", {"aama": 30}),  # the user's 30 stays
+    ("i have 45 points, thats 20 aama and 25 other", {"total": 45, "aama": 20, "non_aama": 25}),  # a share, not a sum
+    ("i have 3 credits for my ccma", {"total": 3}),  # credits are counted, kids are not
+    ("i did 12 credits, sorry i mean 14 credits", {"total": 14}),  # a correction in the same unit
+])
+def test_readings_beside_their_opposites(text, values) -> None:
+    assert extract(text).values == values
+
+
+def test_points_from_a_year_inside_the_cycle_are_not_set_aside() -> None:
+    found = extract("35 points but 9 are from 2025, my cycle started march 2024")
+    assert (found.values, found.cycle_start, found.dated_parts) == ({"total": 35}, 2024, [(9.0, 2025)])
+
+
+@pytest.mark.parametrize("text, expires_in, expiry_year, past", [
+    ("my cma expires in 2 mo n 3 wks", (82.0, "day"), None, False),  # ahead, not ago
+    ("my cma is due in 2027", None, 2027, False),  # "due" as its own word still dates the expiry
+])
+def test_dates_ahead_beside_their_past_readings(text, expires_in, expiry_year, past) -> None:
+    found = extract(text, today=date(2026, 11, 25))
+    assert (found.expires_in, found.expiry_year, found.expiry_past, found.expired) == (expires_in, expiry_year, past,
+                                                                                       None)

@@ -190,3 +190,12 @@ def test_a_part_borrowing_one_credential_is_not_answered_with_a_comparison(dialo
     reply = dialogue.reply("tome dos clases en el colegio comunitario, de 3 creditos cada una. me sirven para mi CMA? "
                            "cuanto vale cada credito")
     assert "compare" not in (reply.entry or ""), reply.entry
+
+
+def test_points_from_inside_the_cycle_stay_counted(dialogue: Dialogue) -> None:
+    reply = dialogue.reply("RMA here, 35 CCP points but 9 are from 2025 and my cycle started march 2024")
+    assert "The totals are met: 35 CCP points" in reply.text, reply.text
+
+
+def test_nha_named_with_a_held_credential_is_still_a_check_of_it(dialogue: Dialogue) -> None:
+    assert "you need 4 more" in dialogue.reply("my ccma renews in june, i have 6 credits from nha").text
