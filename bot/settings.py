@@ -1,21 +1,17 @@
 """Settings from the environment and `.env` (every one is listed, with a comment, in .env.example).
 
 `.env` is read from the current folder; paths in the settings (DATA_DIR, RECERTBOT_KB_DIR) are made absolute
-at once, so what the bot uses does not depend on where it later runs from, and the start-up line names them.
-
-Read as pydantic-settings reads them (names in any case; the arguments, then the environment, then `.env`, then
-the defaults), by a pydantic model and a few lines here: pydantic-settings cost `recertbot run` a twentieth of
-its start-up to import."""
+at once, so what the bot uses does not depend on where it later runs from, and the start-up line names them."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from faq.kb import DATA_DIR as KB_DIR
 
@@ -27,23 +23,8 @@ OFFICIAL_API = "https://api.telegram.org/"
 ENV_FILE = ".env"
 
 
-def _named(values: dict[str, str | None], names: dict[str, str]) -> dict[str, str]:
-    """The values whose name (in any case) is a setting's: by field name."""
-    return {names[key.upper()]: value for key, value in values.items() if key.upper() in names and value is not None}
-
-
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    def __init__(self, _env_file: str | Path | None = ENV_FILE, **values: Any) -> None:
-        """`_env_file`: the `.env` to read (None: none), as with pydantic-settings."""
-        names = {str(field.validation_alias or name).upper(): name for name, field in type(self).model_fields.items()}
-        found: dict[str, Any] = {}
-        if _env_file is not None and Path(_env_file).is_file():
-            from dotenv import dotenv_values
-
-            found |= _named(dotenv_values(_env_file, encoding="utf-8"), names)
-        super().__init__(**(found | _named(dict(os.environ), names) | values))
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     telegram_bot_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
