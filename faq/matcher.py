@@ -15,7 +15,7 @@ import re
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rapidfuzz import fuzz, process
 
@@ -82,6 +82,9 @@ DECISION_CACHE_RANKED = 200_000  # ranked entries the decision cache may hold in
 _FIRST_CHUNK = 32  # entries scored exactly in the first chunk of a pruned ranking; each next chunk _CHUNK_GROWTH times
 _CHUNK_GROWTH = 3
 _RATIO_SLACK = 1e-6  # rounding room for the length bound of token_sort_ratio: a phrasing too many is harmless
+# A top-k ranking of many phrasings scores this many of the best-bounded entries exactly, for a floor (_contenders).
+_CONTENDERS_FROM = 32
+_BOUND_SLACK = 1e-9  # rounding room for the entry-level bound, computed in another order than the exact parts
 _UNKNOWN_CREDENTIAL = 1 << 62  # a credential the knowledge base does not define: matches no entry
 
 
@@ -407,17 +410,23 @@ class Matcher:
 
     def _rank(self, norm: Normalized, enough: int | None, answerable_only: bool, top_only: bool) -> list[Scored]:
         weights = {t: self.idf(t) for t in norm.tokens}
-        if sum(len(self._index.get(t, ())) for t in weights) <= self._python_up_to:
+        postings = sum(len(self._index.get(t, ())) for t in weights)
+        if postings <= self._python_up_to:
             # Pruned by the old stopping rule, whose first `enough` are the full ranking's first `enough`.
             ranked = self._rank_python(norm, weights, enough, answerable_only)
             return ranked[:enough] if top_only else ranked
         if not self._arrays_built:
             self._build_arrays()
-        touched = self._touched(weights, norm.credentials, answerable_only)
+        q_text = " ".join(sorted(weights))
+        among, at_least, total = None, -math.inf, None
+        if top_only and enough and postings > self._bound_entries_from:
+            bounded = self._contenders(q_text, weights, norm.credentials, enough, answerable_only)
+            if bounded is not None:
+                among, at_least, total = bounded
+        touched = self._touched(weights, norm.credentials, answerable_only, among, total)
         if touched is None:
             return []
         idx, part, entry_of = touched
-        q_text = " ".join(sorted(weights))
         starts = np.flatnonzero(np.concatenate(([True], entry_of[1:] != entry_of[:-1])))
         entries = entry_of[starts]
         factor = self._factors(entries, norm.credentials)
@@ -430,8 +439,9 @@ class Matcher:
             chosen = np.arange(len(entries))
             scores = self._exact(q_text, chosen, starts, part, idx, factor)
         elif top_only:  # only the best `enough` are wanted: a tighter bound, and no stopping rule to keep
-            tight = self._tighten(q_text, enough, bound, best_part * factor, starts, part, idx, factor)
-            chosen, scores = self._score_in_order(q_text, enough, tight, best_part * factor, starts, part, idx, factor)
+            lower = best_part * factor
+            tight = self._tighten(q_text, enough, bound, lower, starts, part, idx, factor, at_least)
+            chosen, scores = self._score_in_order(q_text, enough, tight, lower, starts, part, idx, factor, at_least)
         else:
             chosen, scores = self._prune(q_text, enough, bound, best_part * factor, starts, part, idx, factor)
         chosen_entries = entries[chosen]
@@ -449,6 +459,8 @@ class Matcher:
     # (1 question in 500 at 67 entries and 765 phrasings): numpy (0.1 s to import) waits for the first of them,
     # off the start-up path (`recertbot run` to its first answer).
     _eager_arrays_from = 5_000
+    # From this many postings for the question's words, a top-k ranking bounds entries before touching phrasings.
+    _bound_entries_from = 5_000
 
     @property
     def gate(self) -> Gate:
@@ -517,10 +529,14 @@ class Matcher:
         counts = np.bincount(codes * len(self._phrasings) + rows, minlength=len(self._phrasings) * _CHAR_COLUMNS)
         dtype = np.uint8 if counts.max(initial=0) <= 255 else np.uint16
         self._p_chars = counts.reshape(_CHAR_COLUMNS, len(self._phrasings)).astype(dtype)  # a row per character
+        self._p_chars_max = int(np.iinfo(dtype).max)
         by_id = sorted(range(len(self.entries)), key=lambda i: self.entries[i].id)
         self._id_rank = np.empty(len(self.entries), dtype=np.int64)
         self._id_rank[by_id] = np.arange(len(self.entries))
         self._e_credentials = np.array([self._credential_mask(e.credentials) for e in self.entries], dtype=np.int64)
+        self._e_answerable = np.array([not e.decline for e in self.entries], dtype=bool)
+        self._e_first = np.searchsorted(self._p_entry, np.arange(len(self.entries)))  # each entry's phrasings begin
+        self._credential_cache: dict[int, tuple[_Floats, _Floats]] = {}
 
     def _credential_mask(self, credentials: Iterable[str]) -> int:
         mask = 0
@@ -579,14 +595,19 @@ class Matcher:
         that many and no more."""
         return self._rank(norm, enough, answerable_only=True, top_only=bool(enough))
 
-    def _touched(self, weights: dict[str, float], asked: frozenset[str],
-                 answerable_only: bool = False) -> tuple[_Ints, _Floats, _Ints] | None:
-        """The phrasings sharing a word with the question (ascending), their overlap parts, their entries."""
+    def _touched(self, weights: dict[str, float], asked: frozenset[str], answerable_only: bool = False,
+                 among: _Ints | None = None, total: _Floats | None = None) -> tuple[_Ints, _Floats, _Ints] | None:
+        """The phrasings sharing a word with the question (ascending), their overlap parts, their entries; with
+        `among` (entries, ascending) and `total` (every phrasing's shared weight), only those entries'."""
         postings = [(self._postings[t], w) for t, w in weights.items() if t in self._postings]
         if not postings:
             return None
         idx: _Ints
-        if len(postings) == 1:
+        if among is not None and total is not None:
+            idx, _, _ = _runs(among, self._e_first, len(self._phrasings))
+            idx = idx[total[idx] > 0]
+            shared = total[idx]
+        elif len(postings) == 1:
             idx = postings[0][0]
             shared = np.full(len(idx), postings[0][1])
         else:  # dense over all phrasings: a pass over a few hundred kilobytes beats sorting the postings
@@ -604,6 +625,57 @@ class Matcher:
                 return None
         q_weight = sum(weights.values())
         return idx, self._parts(idx, shared, q_weight, self._credential_mask(asked)), self._p_entry[idx]
+
+    def _contenders(self, q_text: str, weights: dict[str, float], asked: frozenset[str], enough: int,
+                    answerable_only: bool) -> tuple[_Ints, float, _Floats] | None:
+        """For a top-k ranking of many touched phrasings: the entries that can be among the best `enough`, a
+        score the `enough`-th best reaches, and each phrasing's shared weight; None when few entries are touched.
+
+        A phrasing's overlap part is the F1 of the two coverages, a Dice coefficient: 160 * shared / (question
+        weight + phrasing weight), with the credential word added to the shared weight and both weights. That
+        form costs three passes over the phrasings (the exact one, nine over those touched); with the whole
+        fuzzy part it bounds each entry. The best-bounded entries scored exactly give the floor, which rules
+        out all but the entries that tie or nearly tie the best (the copies of one entry, in the worst case)."""
+        postings = [(self._postings[t], w) for t, w in weights.items() if t in self._postings]
+        if not postings:
+            return None
+        # bincount adds each phrasing's weights in the order given, the question's token order: the same sums,
+        # bit for bit, as adding posting by posting
+        total = cast("_Floats", np.bincount(  # with weights, float64 (numpy's stubs say integers)
+            np.concatenate([p for p, _ in postings]), minlength=len(self._phrasings),
+            weights=np.repeat([w for _, w in postings], [len(p) for p, _ in postings])))
+        q_weight = sum(weights.values())
+        gain, p_weight = self._credential_terms(self._credential_mask(asked))
+        share = np.divide(total + gain if gain is not None else total, p_weight + q_weight,
+                          out=np.zeros(len(total)), where=total > 0)
+        best = np.maximum.reduceat(share, self._e_first)
+        touched = np.flatnonzero(best)
+        if answerable_only:
+            touched = touched[self._e_answerable[touched]]
+        first = max(enough, _CONTENDERS_FROM)
+        if len(touched) <= first:
+            return None
+        best = np.minimum(_F1_SCALE * best[touched], _F1_SCALE / 2)
+        ceiling = (best * (1 + _BOUND_SLACK) + _BOUND_SLACK + FUZZY_MAX) * self._factors(touched, asked)
+        chosen = np.sort(touched[np.argpartition(-ceiling, first)[:first]])
+        found = self._touched(weights, asked, answerable_only, chosen, total)
+        assert found is not None
+        idx, part, entry_of = found
+        starts = np.flatnonzero(np.concatenate(([True], entry_of[1:] != entry_of[:-1])))
+        scores = self._exact(q_text, np.arange(len(starts)), starts, part, idx, self._factors(entry_of[starts], asked))
+        floor = float(np.partition(scores, len(scores) - enough)[len(scores) - enough])
+        return touched[ceiling >= floor], floor, total
+
+    def _credential_terms(self, asked: int) -> tuple[_Floats | None, _Floats]:
+        """What the question's credentials add to each phrasing's shared weight and to its weight, for the Dice
+        bound: CREDENTIAL_WORD where the phrasing names one of them (remembered per set of credentials asked)."""
+        if not asked:
+            return None, self._p_weight
+        found = self._credential_cache.get(asked)
+        if found is None:
+            gain = np.where((self._p_credentials & asked) != 0, CREDENTIAL_WORD, 0.0)
+            found = self._credential_cache[asked] = (gain, self._p_weight + gain)
+        return found
 
     def _parts(self, idx: _Ints, shared: _Floats, q_weight: float, asked: int) -> _Floats:
         """The overlap score of each phrasing: F1 of query coverage and phrasing coverage."""
@@ -651,11 +723,11 @@ class Matcher:
         return result
 
     def _tighten(self, q_text: str, enough: int, bound: _Floats, lower: _Floats, starts: _Ints, part: _Floats,
-                 idx: _Ints, factor: _Floats) -> _Floats:
+                 idx: _Ints, factor: _Floats, at_least: float = -math.inf) -> _Floats:
         """`bound` tightened by the character-count bound of the fuzzy ratio (_char_ceiling), for the entries
         that `bound` alone does not rule out (under the `enough`-th best lower bound: see _score_in_order);
         counting characters for every touched phrasing would cost more than it saves."""
-        floor = np.partition(lower, len(lower) - enough)[len(lower) - enough]
+        floor = max(np.partition(lower, len(lower) - enough)[len(lower) - enough], at_least)
         kept = np.flatnonzero(bound >= floor)
         where, heads, _ = _runs(kept, starts, len(part))
         fuzzy = FUZZY_MAX * self._char_ceiling(q_text, idx[where]) / 100
@@ -676,9 +748,11 @@ class Matcher:
         at most as many of each character as the scarcer of the two texts (only the question's count)."""
         q_chars = np.bincount(_CHAR_COLUMN[np.frombuffer(q_text.encode("ascii", "replace"), dtype=np.uint8)],
                               minlength=_CHAR_COLUMNS)
-        common = np.zeros(len(phrasings), dtype=np.int64)
+        # in the counts' own small type (a question's count capped at its largest: a phrasing's is no larger)
+        q_chars = np.minimum(q_chars, self._p_chars_max).astype(self._p_chars.dtype)
+        common = np.zeros(len(phrasings), dtype=np.int32)
         for column in np.flatnonzero(q_chars).tolist():
-            common += np.minimum(self._p_chars[column][phrasings], q_chars[column])
+            common += np.minimum(self._p_chars[column].take(phrasings), q_chars[column])
         ceiling: _Floats = 200 * common / np.maximum(len(q_text) + self._p_length[phrasings], 1) + _RATIO_SLACK
         return ceiling
 
@@ -690,14 +764,14 @@ class Matcher:
         return ratios
 
     def _score_in_order(self, q_text: str, enough: int, bound: _Floats, lower: _Floats, starts: _Ints,
-                        part: _Floats, idx: _Ints, factor: _Floats) -> tuple[_Ints, _Floats]:
+                        part: _Floats, idx: _Ints, factor: _Floats, at_least: float = -math.inf) -> tuple[_Ints, _Floats]:
         """Entries in order of bound, with their exact scores, up to (at least) where the next bound falls below
         the `enough`-th best score so far: they include every entry that can be among the best `enough`.
 
         No entry whose bound is under the `enough`-th best lower bound (best overlap alone, no fuzzy part) is
         ever needed: the entries holding those lower bounds come before it and already score that much. The
         rest is scored in chunks of doubling size, in order of bound."""
-        floor = np.partition(lower, len(lower) - enough)[len(lower) - enough]
+        floor = max(np.partition(lower, len(lower) - enough)[len(lower) - enough], at_least)
         candidates = np.flatnonzero(bound >= floor)  # sorting only these, stably, keeps the ties' order
         order = candidates[np.argsort(-bound[candidates], kind="stable")]
         done = 0

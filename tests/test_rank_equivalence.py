@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import faq.matcher as matcher_module
 from bench import reference
 from bench.growth import realistic, tagged
 from bot.telegram.handlers import INLINE_RESULTS, inline_entries
@@ -18,11 +19,15 @@ from faq.kb import load
 from faq.matcher import RANKED, Matcher
 
 
-@pytest.fixture(params=["numpy", "python"], autouse=True)
+@pytest.fixture(params=["numpy", "python", "bounded"], autouse=True)
 def path(request, monkeypatch):
-    """Both ways of ranking: numpy for every question, and pure Python up to the default size."""
-    if request.param == "numpy":
+    """Every way of ranking: numpy for every question, pure Python up to the default size, and (for a top-k) the
+    entries bounded first by the Dice form of the overlap, with a floor from as few of them as can be."""
+    if request.param in ("numpy", "bounded"):
         monkeypatch.setattr(Matcher, "_python_up_to", -1)
+    if request.param == "bounded":
+        monkeypatch.setattr(Matcher, "_bound_entries_from", -1)
+        monkeypatch.setattr(matcher_module, "_CONTENDERS_FROM", 1)
 
 
 @functools.cache
