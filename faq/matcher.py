@@ -537,6 +537,8 @@ class Matcher:
         self._e_answerable = np.array([not e.decline for e in self.entries], dtype=bool)
         self._e_first = np.searchsorted(self._p_entry, np.arange(len(self.entries)))  # each entry's phrasings begin
         self._credential_cache: dict[int, tuple[_Floats, _Floats]] = {}
+        # each word's entries (its phrasings' entries, which are ascending): the entries a question touches
+        self._entry_postings = {t: np.unique(self._p_entry[p]) for t, p in self._postings.items()}
 
     def _credential_mask(self, credentials: Iterable[str]) -> int:
         mask = 0
@@ -646,10 +648,14 @@ class Matcher:
             weights=np.repeat([w for _, w in postings], [len(p) for p, _ in postings])))
         q_weight = sum(weights.values())
         gain, p_weight = self._credential_terms(self._credential_mask(asked))
-        share = np.divide(total + gain if gain is not None else total, p_weight + q_weight,
-                          out=np.zeros(len(total)), where=total > 0)
+        # (an untouched phrasing naming an asked credential gets a share too: a looser bound, still a bound)
+        share = (total + gain if gain is not None else total) / (p_weight + q_weight)
         best = np.maximum.reduceat(share, self._e_first)
-        touched = np.flatnonzero(best)
+        hit = np.zeros(len(self.entries), dtype=bool)
+        for t in weights:
+            if t in self._entry_postings:
+                hit[self._entry_postings[t]] = True
+        touched = np.flatnonzero(hit)
         if answerable_only:
             touched = touched[self._e_answerable[touched]]
         first = max(enough, _CONTENDERS_FROM)
@@ -729,8 +735,11 @@ class Matcher:
         counting characters for every touched phrasing would cost more than it saves."""
         floor = max(np.partition(lower, len(lower) - enough)[len(lower) - enough], at_least)
         kept = np.flatnonzero(bound >= floor)
-        where, heads, _ = _runs(kept, starts, len(part))
-        fuzzy = FUZZY_MAX * self._char_ceiling(q_text, idx[where]) / 100
+        where, heads, lengths = _runs(kept, starts, len(part))
+        # the length bound first (a few passes), and characters counted only where it leaves the phrasing in
+        fuzzy = FUZZY_MAX * self._ratio_ceiling(q_text, idx[where]) / 100
+        close = np.flatnonzero((part[where] + fuzzy) * np.repeat(factor[kept], lengths) >= floor)
+        fuzzy[close] = FUZZY_MAX * self._char_ceiling(q_text, idx[where[close]]) / 100
         tight = bound.copy()
         tight[kept] = np.maximum.reduceat(part[where] + fuzzy, heads) * factor[kept]
         return tight
