@@ -84,6 +84,8 @@ _CHUNK_GROWTH = 3
 _RATIO_SLACK = 1e-6  # rounding room for the length bound of token_sort_ratio: a phrasing too many is harmless
 # A top-k ranking of many phrasings scores this many of the best-bounded entries exactly, for a floor (_contenders).
 _CONTENDERS_FROM = 32
+_COLUMN_BY_COLUMN_FROM = 1_000  # phrasings from which _char_ceiling counts one character at a time
+_LENGTH_FIRST_FROM = 1_000  # phrasings from which _tighten bounds by length before counting characters
 _BOUND_SLACK = 1e-9  # rounding room for the entry-level bound, computed in another order than the exact parts
 _UNKNOWN_CREDENTIAL = 1 << 62  # a credential the knowledge base does not define: matches no entry
 
@@ -736,10 +738,12 @@ class Matcher:
         floor = max(np.partition(lower, len(lower) - enough)[len(lower) - enough], at_least)
         kept = np.flatnonzero(bound >= floor)
         where, heads, lengths = _runs(kept, starts, len(part))
-        # the length bound first (a few passes), and characters counted only where it leaves the phrasing in
-        fuzzy = FUZZY_MAX * self._ratio_ceiling(q_text, idx[where]) / 100
-        close = np.flatnonzero((part[where] + fuzzy) * np.repeat(factor[kept], lengths) >= floor)
-        fuzzy[close] = FUZZY_MAX * self._char_ceiling(q_text, idx[where[close]]) / 100
+        if len(where) < _LENGTH_FIRST_FROM:
+            fuzzy = FUZZY_MAX * self._char_ceiling(q_text, idx[where]) / 100
+        else:  # the length bound first (a few passes), and characters counted where it leaves the phrasing in
+            fuzzy = FUZZY_MAX * self._ratio_ceiling(q_text, idx[where]) / 100
+            close = np.flatnonzero((part[where] + fuzzy) * np.repeat(factor[kept], lengths) >= floor)
+            fuzzy[close] = FUZZY_MAX * self._char_ceiling(q_text, idx[where[close]]) / 100
         tight = bound.copy()
         tight[kept] = np.maximum.reduceat(part[where] + fuzzy, heads) * factor[kept]
         return tight
@@ -758,10 +762,15 @@ class Matcher:
         q_chars = np.bincount(_CHAR_COLUMN[np.frombuffer(q_text.encode("ascii", "replace"), dtype=np.uint8)],
                               minlength=_CHAR_COLUMNS)
         # in the counts' own small type (a question's count capped at its largest: a phrasing's is no larger)
-        q_chars = np.minimum(q_chars, self._p_chars_max).astype(self._p_chars.dtype)
-        common = np.zeros(len(phrasings), dtype=np.int32)
-        for column in np.flatnonzero(q_chars).tolist():
-            common += np.minimum(self._p_chars[column].take(phrasings), q_chars[column])
+        columns = np.flatnonzero(q_chars)
+        q_chars = np.minimum(q_chars[columns], self._p_chars_max).astype(self._p_chars.dtype)
+        common: _Ints
+        if len(phrasings) < _COLUMN_BY_COLUMN_FROM:  # one gather of every column: fewer calls
+            common = np.minimum(self._p_chars[columns[:, None], phrasings], q_chars[:, None]).sum(axis=0, dtype=np.int32)
+        else:  # column by column: each row read in one sweep
+            common = np.zeros(len(phrasings), dtype=np.int32)
+            for column, most in zip(columns.tolist(), q_chars, strict=True):
+                common += np.minimum(self._p_chars[column].take(phrasings), most)
         ceiling: _Floats = 200 * common / np.maximum(len(q_text) + self._p_length[phrasings], 1) + _RATIO_SLACK
         return ceiling
 
