@@ -85,7 +85,7 @@ _RATIO_SLACK = 1e-6  # rounding room for the length bound of token_sort_ratio: a
 # A top-k ranking of many phrasings scores this many of the best-bounded entries exactly, for a floor (_contenders).
 _CONTENDERS_FROM = 32
 _COLUMN_BY_COLUMN_FROM = 1_000  # phrasings from which _char_ceiling counts one character at a time
-_LENGTH_FIRST_FROM = 1_000  # phrasings from which _tighten bounds by length before counting characters
+_PRESENCE_FIRST_FROM = 1_000  # phrasings from which _tighten bounds by _presence_ceiling before counting characters
 _BOUND_SLACK = 1e-9  # rounding room for the entry-level bound, computed in another order than the exact parts
 _UNKNOWN_CREDENTIAL = 1 << 62  # a credential the knowledge base does not define: matches no entry
 
@@ -532,6 +532,11 @@ class Matcher:
         dtype = np.uint8 if counts.max(initial=0) <= 255 else np.uint16
         self._p_chars = counts.reshape(_CHAR_COLUMNS, len(self._phrasings)).astype(dtype)  # a row per character
         self._p_chars_max = int(np.iinfo(dtype).max)
+        self._p_once = np.zeros(len(self._phrasings), dtype=np.uint64)  # the columns held at least once, as bits
+        self._p_twice = np.zeros(len(self._phrasings), dtype=np.uint64)  # and at least twice
+        for column, counted in enumerate(counts.reshape(_CHAR_COLUMNS, len(self._phrasings))):
+            self._p_once |= (counted >= 1).astype(np.uint64) << np.uint64(column)
+            self._p_twice |= (counted >= 2).astype(np.uint64) << np.uint64(column)
         by_id = sorted(range(len(self.entries)), key=lambda i: self.entries[i].id)
         self._id_rank = np.empty(len(self.entries), dtype=np.int64)
         self._id_rank[by_id] = np.arange(len(self.entries))
@@ -738,10 +743,10 @@ class Matcher:
         floor = max(np.partition(lower, len(lower) - enough)[len(lower) - enough], at_least)
         kept = np.flatnonzero(bound >= floor)
         where, heads, lengths = _runs(kept, starts, len(part))
-        if len(where) < _LENGTH_FIRST_FROM:
+        if len(where) < _PRESENCE_FIRST_FROM:
             fuzzy = FUZZY_MAX * self._char_ceiling(q_text, idx[where]) / 100
-        else:  # the length bound first (a few passes), and characters counted where it leaves the phrasing in
-            fuzzy = FUZZY_MAX * self._ratio_ceiling(q_text, idx[where]) / 100
+        else:  # the presence bound first (a few passes), and characters counted where it leaves the phrasing in
+            fuzzy = FUZZY_MAX * self._presence_ceiling(q_text, idx[where]) / 100
             close = np.flatnonzero((part[where] + fuzzy) * np.repeat(factor[kept], lengths) >= floor)
             fuzzy[close] = FUZZY_MAX * self._char_ceiling(q_text, idx[where[close]]) / 100
         tight = bound.copy()
@@ -754,6 +759,21 @@ class Matcher:
         q_len = len(q_text)
         p_len = self._p_length[phrasings]
         ceiling: _Floats = 100 * 2 * np.minimum(q_len, p_len) / np.maximum(q_len + p_len, 1) + _RATIO_SLACK
+        return ceiling
+
+    def _presence_ceiling(self, q_text: str, phrasings: _Ints) -> _Floats:
+        """A looser bound of fuzz.ratio than _char_ceiling, from which characters each text holds at least once
+        and at least twice (bitmasks, _CHARS' columns): a character one text holds and the other lacks, or holds
+        twice where the other holds it once, is one more the common subsequence cannot take from the first. Four
+        passes however many characters the question has, and it leaves few phrasings for _char_ceiling."""
+        q_chars = np.bincount(_CHAR_COLUMN[np.frombuffer(q_text.encode("ascii", "replace"), dtype=np.uint8)],
+                              minlength=_CHAR_COLUMNS)
+        q_once, q_twice = (np.uint64(sum(1 << c for c in np.flatnonzero(q_chars >= n).tolist())) for n in (1, 2))
+        once, twice = self._p_once[phrasings], self._p_twice[phrasings]
+        p_len = self._p_length[phrasings]
+        common = np.minimum(p_len - np.bitwise_count(once & ~q_once) - np.bitwise_count(twice & ~q_twice),
+                            len(q_text) - np.bitwise_count(q_once & ~once) - np.bitwise_count(q_twice & ~twice))
+        ceiling: _Floats = 200 * common / np.maximum(len(q_text) + p_len, 1) + _RATIO_SLACK
         return ceiling
 
     def _char_ceiling(self, q_text: str, phrasings: _Ints) -> _Floats:
