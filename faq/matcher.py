@@ -420,12 +420,11 @@ class Matcher:
         if not self._arrays_built:
             self._build_arrays()
         q_text = " ".join(sorted(weights))
-        among, at_least, total = None, -math.inf, None
         if top_only and enough and postings > self._bound_entries_from:
-            bounded = self._contenders(q_text, weights, norm.credentials, enough, answerable_only)
+            bounded = self._top_bounded(q_text, weights, norm.credentials, enough, answerable_only)
             if bounded is not None:
-                among, at_least, total = bounded
-        touched = self._touched(weights, norm.credentials, answerable_only, among, total)
+                return self._best(*bounded, enough)
+        touched = self._touched(weights, norm.credentials, answerable_only)
         if touched is None:
             return []
         idx, part, entry_of = touched
@@ -441,18 +440,19 @@ class Matcher:
             chosen = np.arange(len(entries))
             scores = self._exact(q_text, chosen, starts, part, idx, factor)
         elif top_only:  # only the best `enough` are wanted: a tighter bound, and no stopping rule to keep
-            lower = best_part * factor
-            tight = self._tighten(q_text, enough, bound, lower, starts, part, idx, factor, at_least)
-            chosen, scores = self._score_in_order(q_text, enough, tight, lower, starts, part, idx, factor, at_least)
+            tight = self._tighten(q_text, enough, bound, best_part * factor, starts, part, idx, factor)
+            chosen, scores = self._score_in_order(q_text, enough, tight, best_part * factor, starts, part, idx, factor)
         else:
             chosen, scores = self._prune(q_text, enough, bound, best_part * factor, starts, part, idx, factor)
-        chosen_entries = entries[chosen]
-        order = np.lexsort((self._id_rank[chosen_entries], -scores))  # by score, best first; then by id
-        if top_only:
-            order = order[:enough]
+        return self._best(entries[chosen], scores, enough if top_only else None)
+
+    def _best(self, entries: _Ints, scores: _Floats, top: int | None) -> list[Scored]:
+        """The scored entries by score, best first, then by id; with `top`, that many."""
+        order = np.lexsort((self._id_rank[entries], -scores))
+        if top is not None:
+            order = order[:top]
         found = self.entries
-        return [Scored(found[i], s)
-                for i, s in zip(chosen_entries[order].tolist(), scores[order].tolist(), strict=True)]
+        return [Scored(found[i], s) for i, s in zip(entries[order].tolist(), scores[order].tolist(), strict=True)]
 
     # Up to this many postings for the question's words, numpy's fixed cost per call outweighs what it saves:
     # the entry-by-entry ranking runs instead (a knowledge base of 39 entries has 432 phrasings in all).
@@ -604,19 +604,14 @@ class Matcher:
         that many and no more."""
         return self._rank(norm, enough, answerable_only=True, top_only=bool(enough))
 
-    def _touched(self, weights: dict[str, float], asked: frozenset[str], answerable_only: bool = False,
-                 among: _Ints | None = None, total: _Floats | None = None) -> tuple[_Ints, _Floats, _Ints] | None:
-        """The phrasings sharing a word with the question (ascending), their overlap parts, their entries; with
-        `among` (entries, ascending) and `total` (every phrasing's shared weight), only those entries'."""
+    def _touched(self, weights: dict[str, float], asked: frozenset[str],
+                 answerable_only: bool = False) -> tuple[_Ints, _Floats, _Ints] | None:
+        """The phrasings sharing a word with the question (ascending), their overlap parts, their entries."""
         postings = [(self._postings[t], w) for t, w in weights.items() if t in self._postings]
         if not postings:
             return None
         idx: _Ints
-        if among is not None and total is not None:
-            idx, _, _ = _runs(among, self._e_first, len(self._phrasings))
-            idx = idx[total[idx] > 0]
-            shared = total[idx]
-        elif len(postings) == 1:
+        if len(postings) == 1:
             idx = postings[0][0]
             shared = np.full(len(idx), postings[0][1])
         else:  # dense over all phrasings: a pass over a few hundred kilobytes beats sorting the postings
@@ -635,16 +630,18 @@ class Matcher:
         q_weight = sum(weights.values())
         return idx, self._parts(idx, shared, q_weight, self._credential_mask(asked)), self._p_entry[idx]
 
-    def _contenders(self, q_text: str, weights: dict[str, float], asked: frozenset[str], enough: int,
-                    answerable_only: bool) -> tuple[_Ints, float, _Floats] | None:
-        """For a top-k ranking of many touched phrasings: the entries that can be among the best `enough`, a
-        score the `enough`-th best reaches, and each phrasing's shared weight; None when few entries are touched.
+    def _top_bounded(self, q_text: str, weights: dict[str, float], asked: frozenset[str], enough: int,
+                     answerable_only: bool) -> tuple[_Ints, _Floats] | None:
+        """A top-k ranking of many touched phrasings, bounded before the exact arithmetic: the entries scored
+        (every one that can be among the best `enough`) and their scores; None when few entries are touched.
 
         A phrasing's overlap part is the F1 of the two coverages, a Dice coefficient: 160 * shared / (question
         weight + phrasing weight), with the credential word added to the shared weight and both weights. That
         form costs three passes over the phrasings (the exact one, nine over those touched); with the whole
-        fuzzy part it bounds each entry. The best-bounded entries scored exactly give the floor, which rules
-        out all but the entries that tie or nearly tie the best (the copies of one entry, in the worst case)."""
+        fuzzy part it bounds each entry. The best-bounded entries scored exactly give a floor the `enough`-th
+        best reaches, which rules out the entries bounded under it; then the phrasings whose bound with the
+        presence, then the character ceiling of the fuzzy part stays under it. What is left (the copies of the
+        best entry, in the worst case) is scored in order of bound, as _score_in_order does."""
         postings = [(self._postings[t], w) for t, w in weights.items() if t in self._postings]
         if not postings:
             return None
@@ -654,10 +651,10 @@ class Matcher:
             np.concatenate([p for p, _ in postings]), minlength=len(self._phrasings),
             weights=np.repeat([w for _, w in postings], [len(p) for p, _ in postings])))
         q_weight = sum(weights.values())
-        gain, p_weight = self._credential_terms(self._credential_mask(asked))
+        mask = self._credential_mask(asked)
+        gain, p_weight = self._credential_terms(mask)
         # (an untouched phrasing naming an asked credential gets a share too: a looser bound, still a bound)
         share = (total + gain if gain is not None else total) / (p_weight + q_weight)
-        best = np.maximum.reduceat(share, self._e_first)
         hit = np.zeros(len(self.entries), dtype=bool)
         for t in weights:
             if t in self._entry_postings:
@@ -668,16 +665,44 @@ class Matcher:
         first = max(enough, _CONTENDERS_FROM)
         if len(touched) <= first:
             return None
-        best = np.minimum(_F1_SCALE * best[touched], _F1_SCALE / 2)
-        ceiling = (best * (1 + _BOUND_SLACK) + _BOUND_SLACK + FUZZY_MAX) * self._factors(touched, asked)
-        chosen = np.sort(touched[np.argpartition(-ceiling, first)[:first]])
-        found = self._touched(weights, asked, answerable_only, chosen, total)
-        assert found is not None
-        idx, part, entry_of = found
-        starts = np.flatnonzero(np.concatenate(([True], entry_of[1:] != entry_of[:-1])))
-        scores = self._exact(q_text, np.arange(len(starts)), starts, part, idx, self._factors(entry_of[starts], asked))
+        best = np.minimum(_F1_SCALE * np.maximum.reduceat(share, self._e_first)[touched], _F1_SCALE / 2)
+        factor_of = np.zeros(len(self.entries))
+        factor_of[touched] = self._factors(touched, asked)
+        ceiling = (best * (1 + _BOUND_SLACK) + _BOUND_SLACK + FUZZY_MAX) * factor_of[touched]
+
+        def scored(idx: _Ints, reach: _Floats | None) -> tuple[_Ints, _Ints, _Floats, _Floats, _Floats]:
+            """Phrasings' entries, where each entry's run begins, exact parts, factors, and entries' bounds."""
+            part = self._parts(idx, total[idx], q_weight, mask)
+            entry_of = self._p_entry[idx]
+            starts = np.flatnonzero(np.concatenate(([True], entry_of[1:] != entry_of[:-1])))
+            factor = factor_of[entry_of[starts]]
+            return entry_of[starts], starts, part, factor, np.maximum.reduceat(
+                part if reach is None else part + reach, starts) * factor
+
+        idx = self._phrasings_of(np.sort(touched[np.argpartition(-ceiling, first)[:first]]), total)
+        entries, starts, part, factor, _ = scored(idx, None)
+        scores = self._exact(q_text, np.arange(len(entries)), starts, part, idx, factor)
         floor = float(np.partition(scores, len(scores) - enough)[len(scores) - enough])
-        return touched[ceiling >= floor], floor, total
+
+        idx = self._phrasings_of(touched[ceiling >= floor], total)
+        reach = _F1_SCALE * share[idx] * (1 + _BOUND_SLACK) + _BOUND_SLACK
+        fuzzy = np.zeros(0)
+        for fuzzy_ceiling in (self._presence_ceiling, self._char_ceiling):
+            if fuzzy_ceiling == self._presence_ceiling and len(idx) < _PRESENCE_FIRST_FROM:
+                continue
+            fuzzy = FUZZY_MAX * fuzzy_ceiling(q_text, idx) / 100
+            kept = (reach + fuzzy) * factor_of[self._p_entry[idx]] >= floor
+            idx, reach, fuzzy = idx[kept], reach[kept], fuzzy[kept]
+        entries, starts, part, factor, tight = scored(idx, fuzzy)
+        chosen, scores = self._score_in_order(q_text, enough, tight, np.maximum.reduceat(part, starts) * factor,
+                                              starts, part, idx, factor, floor)
+        return entries[chosen], scores
+
+    def _phrasings_of(self, entries: _Ints, total: _Floats) -> _Ints:
+        """The phrasings of these entries (ascending) that share a word with the question (`total` above 0)."""
+        idx, _, _ = _runs(entries, self._e_first, len(self._phrasings))
+        found: _Ints = idx[total[idx] > 0]
+        return found
 
     def _credential_terms(self, asked: int) -> tuple[_Floats | None, _Floats]:
         """What the question's credentials add to each phrasing's shared weight and to its weight, for the Dice
@@ -736,11 +761,11 @@ class Matcher:
         return result
 
     def _tighten(self, q_text: str, enough: int, bound: _Floats, lower: _Floats, starts: _Ints, part: _Floats,
-                 idx: _Ints, factor: _Floats, at_least: float = -math.inf) -> _Floats:
+                 idx: _Ints, factor: _Floats) -> _Floats:
         """`bound` tightened by the character-count bound of the fuzzy ratio (_char_ceiling), for the entries
         that `bound` alone does not rule out (under the `enough`-th best lower bound: see _score_in_order);
         counting characters for every touched phrasing would cost more than it saves."""
-        floor = max(np.partition(lower, len(lower) - enough)[len(lower) - enough], at_least)
+        floor = np.partition(lower, len(lower) - enough)[len(lower) - enough]
         kept = np.flatnonzero(bound >= floor)
         where, heads, lengths = _runs(kept, starts, len(part))
         if len(where) < _PRESENCE_FIRST_FROM:
