@@ -85,7 +85,7 @@ _RATIO_SLACK = 1e-6  # rounding room for the length bound of token_sort_ratio: a
 # A top-k ranking of many phrasings scores this many of the best-bounded entries exactly, for a floor (_contenders).
 _CONTENDERS_FROM = 32
 _COLUMN_BY_COLUMN_FROM = 1_000  # phrasings from which _char_ceiling counts one character at a time
-_PRESENCE_FIRST_FROM = 1_000  # phrasings from which _tighten bounds by _presence_ceiling before counting characters
+_PRESENCE_FIRST_FROM = 1_000  # phrasings from which _top_bounded bounds by _presence_ceiling before counting characters
 _BOUND_SLACK = 1e-9  # rounding room for the entry-level bound, computed in another order than the exact parts
 _UNKNOWN_CREDENTIAL = 1 << 62  # a credential the knowledge base does not define: matches no entry
 
