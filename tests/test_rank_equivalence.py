@@ -15,13 +15,14 @@ from bench import reference
 from bench.growth import realistic, tagged
 from bot.telegram.handlers import INLINE_RESULTS, inline_entries
 from faq.kb import load
-from faq.matcher import RANKED, Matcher
+from faq.matcher import RANKED, Matcher, import_numpy
 
 
 @pytest.fixture(params=["numpy", "python"], autouse=True)
 def path(request, monkeypatch):
     """Both ways of ranking: numpy for every question, and pure Python up to the default size."""
     if request.param == "numpy":
+        import_numpy()
         monkeypatch.setattr(Matcher, "_python_up_to", -1)
 
 
