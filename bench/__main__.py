@@ -14,6 +14,7 @@ from bench import e2e, growth, matching, reminders, replicas
 from bench import store as store_bench
 from bot.dialogue import Dialogue
 from bot.evaluate import load_cases
+from faq.matcher import import_numpy
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ROOT.parent / "shared" / "eval" / "public.yaml"
@@ -68,6 +69,7 @@ def main(argv=None) -> int:
     args.skip += [p for p in PARTS if args.parts and p not in args.parts]
 
     dialogue = Dialogue()
+    import_numpy()  # as the running bot has it after its first answer
     files = args.eval or [p for p in (PUBLIC, PUBLIC2, OWN) if p.exists()]
     results: dict = {"machine": machine()}
     print(f"machine: {results['machine']}")

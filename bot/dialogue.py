@@ -80,6 +80,8 @@ class Dialogue:
                             for lang, tkb in self.kb.translations.items()})
         # An entry's answer never changes for this knowledge base: rendered once, here.
         self._answers = {e.id: render("answer", self.kb, entry=e) for e in self.kb.entries.values()}
+        self._one_word_names = {cid: frozenset(f for f in map(fold, spec.markers) if " " not in f)
+                                for cid, spec in self.kb.credentials.items()}  # see `markers_in`
         self.remind = RemindStage(self.kb, self.today, self._credentials_in)  # deadline reminders (bot/remind_flow.py)
         # Order matters: a reminder sign-up or a running check takes its answers before anything else reads the
         # message.
@@ -279,8 +281,7 @@ class Dialogue:
     def markers_in(self, folded: str) -> frozenset[str]:
         """The credentials whose one-word names the message uses, even inside a phrase ("aama approved")."""
         words = set(folded.split())
-        return frozenset(cid for cid, spec in self.kb.credentials.items()
-                         if any(fold(m) in words for m in spec.markers if " " not in fold(m)))
+        return frozenset(cid for cid, names in self._one_word_names.items() if names & words)
 
     def _credentials_in(self, text: str) -> frozenset[str]:
         return self.matcher.normalize(text).credentials

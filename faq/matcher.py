@@ -68,7 +68,7 @@ PARTIAL_CREDENTIAL = 0.9
 OTHER_CREDENTIAL = 0.45
 
 # rank's vectorised arithmetic (issue 17)
-if TYPE_CHECKING:  # numpy itself is imported with the first index that needs it: `recertbot ask` does without
+if TYPE_CHECKING:  # numpy itself is imported by `import_numpy`: `recertbot ask` and the first answer do without
     import numpy as np
     import numpy.typing as npt
 
@@ -78,6 +78,7 @@ _F1_SCALE = 100 * OVERLAP_WEIGHT * 2  # the constant part of the overlap score, 
 _CHARS = b"abcdefghijklmnopqrstuvwxyz0123456789 "  # what phrasings' texts are made of; the rest is one column
 _CHAR_COLUMNS = len(_CHARS) + 1
 _CHAR_COLUMN: Any = None  # byte -> column, a numpy array once numpy is imported
+_numpy_ready = False
 DECISION_CACHE_RANKED = 200_000  # ranked entries the decision cache may hold in all (some 30 MB)
 _FIRST_CHUNK = 32  # entries scored exactly in the first chunk of a pruned ranking; each next chunk _CHUNK_GROWTH times
 _CHUNK_GROWTH = 3
@@ -150,6 +151,20 @@ class _Phrasing:
     credentials: frozenset[str]
     text: str
     weight: float
+
+
+def import_numpy() -> None:
+    """The vectorised ranking's numpy (a tenth of a second to import). Until this has run, a knowledge base of
+    fewer than `Matcher._eager_arrays_from` phrasings is ranked in Python, with the same results."""
+    global np, _CHAR_COLUMN, _numpy_ready
+    if _numpy_ready:
+        return
+    import numpy as np
+
+    column = np.full(256, _CHAR_COLUMNS - 1, dtype=np.intp)
+    column[np.frombuffer(_CHARS, dtype=np.uint8)] = np.arange(len(_CHARS))
+    _CHAR_COLUMN = column
+    _numpy_ready = True
 
 
 class Matcher:
@@ -413,7 +428,7 @@ class Matcher:
     def _rank(self, norm: Normalized, enough: int | None, answerable_only: bool, top_only: bool) -> list[Scored]:
         weights = {t: self.idf(t) for t in norm.tokens}
         postings = sum(len(self._index.get(t, ())) for t in weights)
-        if postings <= self._python_up_to:
+        if not _numpy_ready or postings <= self._python_up_to:
             # Pruned by the old stopping rule, whose first `enough` are the full ranking's first `enough`.
             ranked = self._rank_python(norm, weights, enough, answerable_only)
             return ranked[:enough] if top_only else ranked
@@ -455,11 +470,12 @@ class Matcher:
         return [Scored(found[i], s) for i, s in zip(entries[order].tolist(), scores[order].tolist(), strict=True)]
 
     # Up to this many postings for the question's words, numpy's fixed cost per call outweighs what it saves:
-    # the entry-by-entry ranking runs instead (a knowledge base of 39 entries has 432 phrasings in all).
-    _python_up_to = 600
-    # From this many phrasings most questions need numpy, and its arrays are built with the load. Below, few do
-    # (1 question in 500 at 67 entries and 765 phrasings): numpy (0.1 s to import) waits for the first of them,
-    # off the start-up path (`recertbot run` to its first answer).
+    # the entry-by-entry ranking runs instead. Measured on 68 entries and 1,661 phrasings: decide's mean 190 µs
+    # and p99 325 µs at 150, against 237 and 484 µs at 600 (python -m bench, matcher alone).
+    _python_up_to = 150
+    # From this many phrasings the Python ranking is too slow: numpy is imported and its arrays are built with
+    # the load. Below, questions are ranked in Python until `import_numpy` has run (the running bot runs it in a
+    # thread once its first answer is out), and the arrays are built with the first question that needs them.
     _eager_arrays_from = 5_000
     # From this many postings for the question's words, a top-k ranking bounds entries before the exact arithmetic
     # (_top_bounded). Below, its fixed costs (a floor scored exactly, passes over every phrasing) outweigh what it
@@ -507,11 +523,7 @@ class Matcher:
             self._build_arrays()
 
     def _build_arrays(self) -> None:
-        global np, _CHAR_COLUMN
-        import numpy as np
-
-        _CHAR_COLUMN = np.full(256, _CHAR_COLUMNS - 1, dtype=np.intp)
-        _CHAR_COLUMN[np.frombuffer(_CHARS, dtype=np.uint8)] = np.arange(len(_CHARS))
+        import_numpy()
         self._arrays_built = True
         index = self._index
         self._postings: dict[str, npt.NDArray[np.int32]] = {

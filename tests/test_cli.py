@@ -89,3 +89,27 @@ def test_check_command_line_json():
 def test_check_command_line_bad_number_fails_with_the_reason():
     result = run("check", "cma", "--total=-3", "--aama", "2")
     assert result.returncode == 1 and "can't be negative" in result.stdout
+
+
+def test_an_answer_does_not_wait_for_numpy_and_is_the_same_without_it():
+    """numpy (a tenth of a second to import) is left to a thread of the running bot: a one-off answer ranks in
+    Python, and ranks exactly as numpy does."""
+    script = """if True:
+        import json, sys
+        from bot.dialogue import Dialogue
+        from faq.matcher import import_numpy
+        dialogue = Dialogue()
+        questions = ["how many ceus do i need to recert my cma", "can i renew my ccma online and how much is it",
+                     "what counts as aama approved ceu for the cma"]
+        before = [dialogue.matcher.top(dialogue.matcher.normalize(q), 6) for q in questions]
+        loaded = "numpy" in sys.modules
+        import_numpy()
+        dialogue.matcher._decisions.clear()
+        after = [dialogue.matcher.top(dialogue.matcher.normalize(q), 6) for q in questions]
+        print(json.dumps({"loaded": loaded, "same": before == after, "ranked": [len(r) for r in after]}))
+    """
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["loaded"] is False
+    assert found["same"] is True and all(found["ranked"])

@@ -16,7 +16,7 @@ from bench import reference
 from bench.growth import realistic, tagged
 from bot.telegram.handlers import INLINE_RESULTS, inline_entries
 from faq.kb import load
-from faq.matcher import RANKED, Matcher
+from faq.matcher import RANKED, Matcher, import_numpy
 
 
 @pytest.fixture(params=["numpy", "python", "bounded"], autouse=True)
@@ -24,6 +24,7 @@ def path(request, monkeypatch):
     """Every way of ranking: numpy for every question, pure Python up to the default size, and (for a top-k) the
     entries bounded first by the Dice form of the overlap, with a floor from as few of them as can be."""
     if request.param in ("numpy", "bounded"):
+        import_numpy()
         monkeypatch.setattr(Matcher, "_python_up_to", -1)
     if request.param == "bounded":
         monkeypatch.setattr(Matcher, "_bound_entries_from", -1)

@@ -38,6 +38,7 @@ from bot.telegram.handlers import CONTEXT_TYPES, App, Services
 from bot.telegram.inbox import CHATS_AT_ONCE, ChatOrder, Handled, InboxQueue, kind_of
 from bot.writer import StoreWriter
 from faq.kb import TRANSLATED
+from faq.matcher import import_numpy
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +191,9 @@ async def _finish(app: App, update: Update, handled: Handled, ms: float) -> None
     log.info("handled %s: %s %s in %.0f ms", kind_of(update), handled.kind, handled.entry or "-", ms)
     metrics.handled(handled.kind, ms / 1000)
     services = app.bot_data
+    if not services.numpy_asked:  # the ranking's numpy, imported off the way of the first answer
+        services.numpy_asked = True
+        _background(app, asyncio.to_thread(import_numpy))
     writer, chat = services.writer, update.effective_chat
     if writer is not None:
         update_id, chat_id, state = update.update_id, chat.id if chat else None, None

@@ -82,6 +82,7 @@ class Services:
     reload_seconds: float = 2.0
     flood: FloodGuard = field(default_factory=FloodGuard)
     background: list[Any] = field(default_factory=list)
+    numpy_asked: bool = False  # faq.matcher.import_numpy started, in a thread, after the first update
     reminders: ReminderService | None = None  # deadline reminders (bot/telegram/reminders.py); None: off
 
     @property
