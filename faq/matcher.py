@@ -416,6 +416,11 @@ class Matcher:
         )[:SUGGESTIONS]
         return Unsure(picks, 0.0)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if self._arrays_built:  # read back with numpy's arrays (bot/kb_cache.py): this module's `np` uses them
+            import_numpy()
+
     @property
     def phrasing_count(self) -> int:
         return len(self._phrasings)

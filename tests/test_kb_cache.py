@@ -3,6 +3,7 @@ deciding as freshly built ones do), never when anything in them changed, never w
 that does not load, and never read from a folder others could write to."""
 
 import dataclasses
+import json
 import pickle
 from types import MappingProxyType
 
@@ -74,3 +75,32 @@ def test_clear_removes_every_cached_knowledge_base(kb_copy, folder):
     kb_cache.load_compiled(kb_copy, folder)[0]
     assert kb_cache.clear(folder) == 1
     assert not list(folder.glob("kb-*.pickle"))
+
+
+def test_a_matcher_read_back_with_numpys_arrays_ranks_in_a_fresh_process(folder):
+    """A knowledge base large enough to build numpy's arrays with its load keeps them in the cache; a new
+    process reading it back (numpy imported by nothing of ours yet) ranks with them, not in Python, as the writer
+    did."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = """if True:
+        import json, sys
+        from bot import kb_cache
+        from faq import matcher
+        from faq.matcher import Matcher
+        Matcher._eager_arrays_from = 0  # as a knowledge base of thousands of entries
+        Matcher._python_up_to = -1
+        kb, matchers = kb_cache.load_compiled(folder=kb_cache.Path(sys.argv[1]))
+        m = matchers[kb.language]
+        top = [[s.entry.id, s.score] for s in m.top(m.normalize("how many ceus do i need to recert my cma"), 6)]
+        print(json.dumps({"arrays": m._arrays_built, "numpy": matcher._numpy_ready, "top": top}))
+    """
+    root = Path(__file__).resolve().parent.parent
+    runs = [subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=120,
+                           cwd=root) for _ in ("write", "read back")]
+    assert all(r.returncode == 0 for r in runs), runs[-1].stderr
+    written, read = (json.loads(r.stdout) for r in runs)
+    assert list(folder.glob("kb-*.pickle")) and read["arrays"] is True and read["numpy"] is True
+    assert read["top"] == written["top"] and len(read["top"]) == 6
