@@ -83,10 +83,11 @@ DECISION_CACHE_RANKED = 200_000  # ranked entries the decision cache may hold in
 _FIRST_CHUNK = 32  # entries scored exactly in the first chunk of a pruned ranking; each next chunk _CHUNK_GROWTH times
 _CHUNK_GROWTH = 3
 _RATIO_SLACK = 1e-6  # rounding room for the length bound of token_sort_ratio: a phrasing too many is harmless
-# A top-k ranking of many phrasings scores this many of the best-bounded entries exactly, for a floor (_contenders).
+# A top-k ranking of many phrasings scores this many of the best-bounded entries exactly, for a floor (_top_bounded).
 _CONTENDERS_FROM = 32
 _COLUMN_BY_COLUMN_FROM = 1_000  # phrasings from which _char_ceiling counts one character at a time
 _PRESENCE_FIRST_FROM = 1_000  # phrasings from which _top_bounded bounds by _presence_ceiling before counting characters
+_CREDENTIAL_SETS_KEPT = 8  # sets of credentials asked whose Dice terms are kept (two arrays of phrasings each)
 _BOUND_SLACK = 1e-9  # rounding room for the entry-level bound, computed in another order than the exact parts
 _UNKNOWN_CREDENTIAL = 1 << 62  # a credential the knowledge base does not define: matches no entry
 
@@ -730,6 +731,8 @@ class Matcher:
             return None, self._p_weight
         found = self._credential_cache.get(asked)
         if found is None:
+            if len(self._credential_cache) >= _CREDENTIAL_SETS_KEPT:
+                self._credential_cache.clear()
             gain = np.where((self._p_credentials & asked) != 0, CREDENTIAL_WORD, 0.0)
             found = self._credential_cache[asked] = (gain, self._p_weight + gain)
         return found
