@@ -6,6 +6,7 @@ real knowledge base and on grown ones (realistic synthetic entries, and tagged c
 from __future__ import annotations
 
 import functools
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,10 +21,13 @@ from faq.matcher import RANKED, Matcher, import_numpy
 
 @pytest.fixture(params=["numpy", "python"], autouse=True)
 def path(request, monkeypatch):
-    """Both ways of ranking: numpy for every question, and pure Python up to the default size."""
+    """Both ways of ranking: numpy for every question, and pure Python for every question (as before numpy's
+    import, which leaves the way of the first answer)."""
     if request.param == "numpy":
         import_numpy()
         monkeypatch.setattr(Matcher, "_python_up_to", -1)
+    else:
+        monkeypatch.setattr(Matcher, "_python_up_to", sys.maxsize)
 
 
 @functools.cache
