@@ -68,12 +68,16 @@ LIBRARIES = ("babel.support", "dotenv", "jinja2", "pydantic_settings", "rapidfuz
              "text_to_num")
 
 if __name__ == "__main__":  # started as a process by the end-to-end and start-up benchmarks
-    if os.environ.get("LIBRARIES") == "true":
+    if os.environ.get("LIBRARIES") == "true":  # imported as recertbot imports them: no plugin scan, no collection
+        import gc
         import importlib
 
-        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # as recertbot sets it
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+        gc.disable()
         for name in LIBRARIES:
             importlib.import_module(name)
+        gc.freeze()
+        gc.enable()
     build(os.environ["TELEGRAM_BOT_TOKEN"], os.environ.get("TELEGRAM_BASE_URL", "https://api.telegram.org/bot"),
           load_replies(os.environ.get("REPLIES_FILE")),
           os.environ.get("RATE_LIMIT", "true").lower() == "true").run_polling()

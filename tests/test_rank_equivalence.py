@@ -6,6 +6,7 @@ real knowledge base and on grown ones (realistic synthetic entries, and tagged c
 from __future__ import annotations
 
 import functools
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,11 +22,14 @@ from faq.matcher import RANKED, Matcher, import_numpy
 
 @pytest.fixture(params=["numpy", "python", "bounded"], autouse=True)
 def path(request, monkeypatch):
-    """Every way of ranking: numpy for every question, pure Python up to the default size, and (for a top-k) the
-    entries bounded first by the Dice form of the overlap, with a floor from as few of them as can be."""
-    if request.param in ("numpy", "bounded"):
-        import_numpy()
-        monkeypatch.setattr(Matcher, "_python_up_to", -1)
+    """Every way of ranking: numpy for every question; pure Python for every question (as before numpy's import,
+    which leaves the way of the first answer); and (for a top-k) the entries bounded first by the Dice form of the
+    overlap, with a floor from as few of them as can be."""
+    if request.param == "python":
+        monkeypatch.setattr(Matcher, "_python_up_to", sys.maxsize)
+        return
+    import_numpy()
+    monkeypatch.setattr(Matcher, "_python_up_to", -1)
     if request.param == "bounded":
         monkeypatch.setattr(Matcher, "_bound_entries_from", -1)
         monkeypatch.setattr(matcher_module, "_CONTENDERS_FROM", 1)

@@ -1,5 +1,7 @@
 """The real python-telegram-bot client against a fake Bot API server on 127.0.0.1."""
 
+import asyncio
+
 import pytest
 
 from bot.dialogue import Dialogue
@@ -147,3 +149,23 @@ async def test_unknown_command(api, bot):
     api.text(USER, "/frobnicate")
     [sent] = await api.wait_for("sendMessage", chat_id=USER)
     assert "/help" in sent.params["text"]
+
+
+async def test_numpy_is_imported_after_the_first_answer_not_before(api, kb, matcher, monkeypatch):
+    """The first question is answered without waiting for numpy (ranked in Python); the bot imports it in a
+    thread once that answer is out."""
+    from faq import matcher as ranking
+
+    monkeypatch.setattr(ranking, "_numpy_ready", False)
+    app = await serve(api, Dialogue(kb, matcher))
+    try:
+        api.text(USER, "how many ceus do i need to recert my cma")
+        [sent] = await api.wait_for("sendMessage", chat_id=USER)
+        assert "60" in sent.params["text"]
+        for _ in range(200):
+            if ranking._numpy_ready:
+                break
+            await asyncio.sleep(0.05)
+        assert ranking._numpy_ready
+    finally:
+        await stop(app)

@@ -128,8 +128,16 @@ async def on_shutdown(app: App) -> None:
 
 
 def _background(app: App, coroutine: Coroutine[Any, Any, Any]) -> None:
-    # Plain tasks, cancelled by on_stop: post_init runs before the application counts as running.
-    app.bot_data.background.append(asyncio.create_task(coroutine))
+    # Plain tasks, cancelled by on_stop: post_init runs before the application counts as running. Nobody awaits
+    # them, so a failure is logged when it happens.
+    task = asyncio.create_task(coroutine)
+    task.add_done_callback(_log_failure)
+    app.bot_data.background.append(task)
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.error("a background task failed: %r", exc, exc_info=exc)
 
 
 async def _purge_daily(services: Services) -> None:
