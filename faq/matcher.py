@@ -530,7 +530,6 @@ class Matcher:
 
     def _build_arrays(self) -> None:
         import_numpy()
-        self._arrays_built = True
         index = self._index
         self._postings: dict[str, npt.NDArray[np.int32]] = {
             t: np.array(pis, dtype=np.int32) for t, pis in index.items()}
@@ -566,6 +565,7 @@ class Matcher:
         self._credential_cache: dict[int, tuple[_Floats, _Floats]] = {}
         # each word's entries (its phrasings' entries, which are ascending): the entries a question touches
         self._entry_postings = {t: np.unique(self._p_entry[p]) for t, p in self._postings.items()}
+        self._arrays_built = True  # last: a build cut short leaves none of the arrays in use
 
     def _credential_mask(self, credentials: Iterable[str]) -> int:
         mask = 0
