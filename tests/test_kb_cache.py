@@ -86,13 +86,13 @@ def test_a_matcher_read_back_with_numpys_arrays_ranks_in_a_fresh_process(folder)
     from pathlib import Path
 
     code = """if True:
-        import json, sys
+        import json, pathlib, sys
         from bot import kb_cache
         from faq import matcher
         from faq.matcher import Matcher
         Matcher._eager_arrays_from = 0  # as a knowledge base of thousands of entries
         Matcher._python_up_to = -1
-        kb, matchers = kb_cache.load_compiled(folder=kb_cache.Path(sys.argv[1]))
+        kb, matchers = kb_cache.load_compiled(folder=pathlib.Path(sys.argv[1]))
         m = matchers[kb.language]
         top = [[s.entry.id, s.score] for s in m.top(m.normalize("how many ceus do i need to recert my cma"), 6)]
         print(json.dumps({"arrays": m._arrays_built, "numpy": matcher._numpy_ready, "top": top}))
